@@ -1,0 +1,73 @@
+// createApp(deps) builds the Express app: request id and access log, operational routes, request
+// validation against the OpenAPI contract, the /v1 routers, then the problem+json error handler last.
+// main.ts is the only place that listens.
+import { randomUUID } from 'node:crypto';
+import express, { type Express } from 'express';
+import { pinoHttp } from 'pino-http';
+import { HEADERS } from '@dtm/shared';
+import type { Config } from './config.ts';
+import type { Pool } from './db/pool.ts';
+import type { Logger } from './logger.ts';
+import type { Clock } from './clock.ts';
+import type { ChangeNotifier } from './db/notifications.ts';
+import type { Metrics } from './metrics.ts';
+import { openApiValidator } from './http/validation.ts';
+import { notFoundHandler, problemHandler } from './http/problem.ts';
+import { operationsRouter } from './routes/operations.ts';
+import { feedRouter } from './routes/feed.ts';
+import { INGEST_JSON_PATHS, ingestJsonParser, ingestRouter } from './routes/ingest.ts';
+
+export interface AppDeps {
+  config: Config;
+  pool: Pool;
+  logger: Logger;
+  clock: Clock;
+  notifier: ChangeNotifier;
+  metrics: Metrics;
+  /** Aborted on SIGTERM: long-polls answer at once so the drain is quick. */
+  shutdownSignal: AbortSignal;
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+export function createApp(deps: AppDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+
+  app.use(
+    pinoHttp({
+      logger: deps.logger,
+      genReqId: (req, res) => {
+        const given = req.headers['x-request-id'];
+        const id = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+        res.setHeader(HEADERS.requestId, id);
+        return id;
+      },
+      // One line per request, with no bodies or headers: patient data never reaches a log.
+      serializers: {
+        req: (req: { id: unknown; method: string; url: string; remoteAddress?: string }) => ({ id: req.id, method: req.method, url: req.url, remoteAddress: req.remoteAddress }),
+        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+      },
+      customProps: (_req, res) => ({ ...(res as express.Response).locals?.feed, ...(res as express.Response).locals?.ingest }),
+      customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
+    }),
+  );
+  app.use((req, res, next) => {
+    const end = deps.metrics.httpDuration.startTimer({ method: req.method });
+    res.on('finish', () => {
+      const route = (req.route as { path?: string } | undefined)?.path;
+      end({ route: route ? `${req.baseUrl}${route}` : 'unmatched', status: String(res.statusCode) });
+    });
+    next();
+  });
+
+  app.use(operationsRouter(deps));
+  app.post(INGEST_JSON_PATHS, ingestJsonParser(deps.config));
+  app.use(openApiValidator());
+  app.use('/v1', feedRouter(deps));
+  app.use('/v1/ingest', ingestRouter(deps));
+  app.use(notFoundHandler);
+  app.use(problemHandler);
+  return app;
+}

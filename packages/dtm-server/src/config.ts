@@ -1,0 +1,79 @@
+// Configuration from DTM_* environment variables (and DATABASE_URL), typed and validated at start-up:
+// a bad value stops the process with a message naming the variable. There are no default secrets.
+import path from 'node:path';
+
+export interface Config {
+  host: string;
+  port: number;
+  /** PostgreSQL connection string; when absent an embedded PostgreSQL runs under dataDir. */
+  databaseUrl: string | undefined;
+  dataDir: string;
+  logLevel: string;
+  maxBatchBytes: number;
+  maxBinaryBytes: number;
+  statementTimeoutMs: number;
+  idleInTransactionTimeoutMs: number;
+  poolMax: number;
+  shutdownGraceMs: number;
+}
+
+export interface EnvVarDoc {
+  name: string;
+  default: string;
+  description: string;
+}
+
+/** Every variable the server reads, for `--help` and the README. */
+export const ENV_VARS: EnvVarDoc[] = [
+  { name: 'DTM_HOST', default: '127.0.0.1', description: 'Interface to listen on (0.0.0.0 in containers).' },
+  { name: 'DTM_PORT', default: '8080', description: 'TCP port to listen on (0 picks a free port).' },
+  { name: 'DATABASE_URL', default: '(unset)', description: 'PostgreSQL >= 14 connection string. Unset: an embedded PostgreSQL runs under DTM_DATA_DIR.' },
+  { name: 'DTM_DATA_DIR', default: './.dtm-data', description: 'Directory for the embedded PostgreSQL (persistent across restarts).' },
+  { name: 'DTM_LOG_LEVEL', default: 'info', description: 'pino log level: fatal, error, warn, info, debug, trace, silent.' },
+  { name: 'DTM_MAX_BATCH_BYTES', default: '67108864', description: 'Largest ingest request body in bytes (413 beyond).' },
+  { name: 'DTM_MAX_BINARY_BYTES', default: '2147483648', description: 'Largest binary upload in bytes (413 beyond).' },
+  { name: 'DTM_STATEMENT_TIMEOUT_MS', default: '30000', description: 'PostgreSQL statement_timeout for every pooled connection.' },
+  { name: 'DTM_IDLE_TX_TIMEOUT_MS', default: '60000', description: 'PostgreSQL idle_in_transaction_session_timeout: an abandoned transaction would hold back the feed horizon.' },
+  { name: 'DTM_POOL_MAX', default: '20', description: 'Maximum PostgreSQL connections per server process.' },
+  { name: 'DTM_SHUTDOWN_GRACE_MS', default: '30000', description: 'On SIGTERM, how long to let in-flight requests finish before closing.' },
+];
+
+export class ConfigError extends Error {}
+
+type Env = Record<string, string | undefined>;
+
+function int(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^\d+$/.test(raw.trim())) throw new ConfigError(`${name} must be a whole number, got "${raw}"`);
+  const n = Number(raw);
+  if (n < min || n > max) throw new ConfigError(`${name} must be between ${min} and ${max}, got ${n}`);
+  return n;
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+export function loadConfig(env: Env = process.env, overrides: Partial<Config> = {}): Config {
+  const logLevel = env.DTM_LOG_LEVEL ?? 'info';
+  if (!LOG_LEVELS.includes(logLevel)) {
+    throw new ConfigError(`DTM_LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`);
+  }
+  const databaseUrl = env.DATABASE_URL?.trim() || undefined;
+  if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    throw new ConfigError('DATABASE_URL must be a postgres:// or postgresql:// URL');
+  }
+  return {
+    host: env.DTM_HOST ?? '127.0.0.1',
+    port: int(env, 'DTM_PORT', 8080, 0, 65535),
+    databaseUrl,
+    dataDir: path.resolve(env.DTM_DATA_DIR ?? '.dtm-data'),
+    logLevel,
+    maxBatchBytes: int(env, 'DTM_MAX_BATCH_BYTES', 64 * 1024 * 1024, 1024, 2 ** 31),
+    maxBinaryBytes: int(env, 'DTM_MAX_BINARY_BYTES', 2 * 1024 ** 3, 1, 2 ** 40),
+    statementTimeoutMs: int(env, 'DTM_STATEMENT_TIMEOUT_MS', 30_000, 100, 3_600_000),
+    idleInTransactionTimeoutMs: int(env, 'DTM_IDLE_TX_TIMEOUT_MS', 60_000, 1000, 3_600_000),
+    poolMax: int(env, 'DTM_POOL_MAX', 20, 2, 1000),
+    shutdownGraceMs: int(env, 'DTM_SHUTDOWN_GRACE_MS', 30_000, 0, 600_000),
+    ...overrides,
+  };
+}

@@ -1,0 +1,93 @@
+// Starts a DTM server: database, migrations, change listener, app, listen; and on SIGTERM a graceful
+// drain (stop accepting, answer long-polls, finish in-flight requests, close the pool). This is the
+// only module that calls listen().
+import type { AddressInfo } from 'node:net';
+import http from 'node:http';
+import type { Config } from './config.ts';
+import { createApp } from './app.ts';
+import { systemClock, type Clock } from './clock.ts';
+import { openDatabase, type Database } from './db/database.ts';
+import { createPool, type Pool } from './db/pool.ts';
+import { migrate } from './db/migrate.ts';
+import { ChangeNotifier } from './db/notifications.ts';
+import { createLogger, type Logger } from './logger.ts';
+import { createMetrics } from './metrics.ts';
+
+export interface RunningServer {
+  url: string;
+  pool: Pool;
+  database: Database;
+  logger: Logger;
+  close(): Promise<void>;
+}
+
+export interface StartOptions {
+  clock?: Clock;
+  logger?: Logger;
+  /** Install SIGTERM/SIGINT handlers (the CLI does; tests do not). */
+  handleSignals?: boolean;
+}
+
+export async function openPool(config: Config, logger: Logger): Promise<{ database: Database; pool: Pool }> {
+  const database = await openDatabase(config, (msg) => logger.info(msg));
+  const pool = createPool({
+    connectionString: database.connectionString,
+    max: config.poolMax,
+    statementTimeoutMs: config.statementTimeoutMs,
+    idleInTransactionTimeoutMs: config.idleInTransactionTimeoutMs,
+  }, logger);
+  return { database, pool };
+}
+
+export async function startServer(config: Config, opts: StartOptions = {}): Promise<RunningServer> {
+  const logger = opts.logger ?? createLogger(config.logLevel);
+  const clock = opts.clock ?? systemClock;
+  const { database, pool } = await openPool(config, logger);
+  const applied = await migrate(pool);
+  if (applied.length) logger.info({ applied }, 'database migrations applied');
+  const notifier = new ChangeNotifier(database.connectionString, logger);
+  await notifier.start();
+  const shutdown = new AbortController();
+  const metrics = createMetrics(pool, clock, { defaultMetrics: true });
+  const app = createApp({ config, pool, logger, clock, notifier, metrics, shutdownSignal: shutdown.signal });
+
+  const server = http.createServer(app);
+  // Long-polls hold a request for up to 60 s; keep sockets longer than that.
+  server.requestTimeout = 120_000;
+  server.headersTimeout = 30_000;
+  server.keepAliveTimeout = 65_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.host, () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  logger.info({ url, database: database.embedded ? 'embedded' : 'DATABASE_URL' }, 'dtm-server listening');
+
+  let closing: Promise<void> | null = null;
+  const close = () => {
+    closing ??= (async () => {
+      logger.info('shutting down: draining in-flight requests');
+      shutdown.abort();
+      const drained = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      const grace = new Promise<void>((resolve) => setTimeout(resolve, config.shutdownGraceMs).unref());
+      await Promise.race([drained, grace]);
+      server.closeAllConnections();
+      await notifier.close();
+      await pool.end();
+      await database.stop();
+      logger.info('shut down');
+    })();
+    return closing;
+  };
+  if (opts.handleSignals) {
+    for (const sig of ['SIGTERM', 'SIGINT'] as const) {
+      process.once(sig, () => {
+        close().then(() => process.exit(0), () => process.exit(1));
+      });
+    }
+  }
+  return { url, pool, database, logger, close };
+}

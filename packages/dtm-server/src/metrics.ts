@@ -1,0 +1,57 @@
+// Prometheus metrics (GET /metrics). Per-practice staleness and the age of the oldest open
+// transaction (which holds back the feed horizon) are read from the database at scrape time.
+import client from 'prom-client';
+import type { Pool } from './db/pool.ts';
+import { listPractices } from './repo/practices.ts';
+import { oldestTransactionAgeSeconds } from './repo/changes.ts';
+import type { Clock } from './clock.ts';
+
+export interface Metrics {
+  registry: client.Registry;
+  httpDuration: client.Histogram<'method' | 'route' | 'status'>;
+  feedPages: client.Counter<'wait'>;
+  feedChanges: client.Counter;
+  ingestBatches: client.Counter<'result'>;
+  ingestChanges: client.Counter<'kind'>;
+}
+
+export function createMetrics(pool: Pool, clock: Clock, opts: { defaultMetrics?: boolean } = {}): Metrics {
+  const registry = new client.Registry();
+  if (opts.defaultMetrics) client.collectDefaultMetrics({ register: registry });
+  const m: Metrics = {
+    registry,
+    httpDuration: new client.Histogram({
+      name: 'dtm_http_request_duration_seconds',
+      help: 'HTTP request duration by route template and status.',
+      labelNames: ['method', 'route', 'status'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+      registers: [registry],
+    }),
+    feedPages: new client.Counter({ name: 'dtm_feed_pages_total', help: 'Feed pages served.', labelNames: ['wait'], registers: [registry] }),
+    feedChanges: new client.Counter({ name: 'dtm_feed_changes_total', help: 'Changes served in feed pages.', registers: [registry] }),
+    ingestBatches: new client.Counter({ name: 'dtm_ingest_batches_total', help: 'Ingest batches by result.', labelNames: ['result'], registers: [registry] }),
+    ingestChanges: new client.Counter({ name: 'dtm_ingest_changes_total', help: 'Ingested items by outcome.', labelNames: ['kind'], registers: [registry] }),
+  };
+  new client.Gauge({
+    name: 'dtm_practice_staleness_seconds',
+    help: 'Seconds since sourceAsOf per practice (roadmap item limit: 43200).',
+    labelNames: ['practice'],
+    registers: [registry],
+    async collect() {
+      this.reset();
+      const now = clock.now().getTime();
+      for (const p of await listPractices(pool)) {
+        if (p.source_as_of) this.set({ practice: p.ods }, (now - p.source_as_of.getTime()) / 1000);
+      }
+    },
+  });
+  new client.Gauge({
+    name: 'dtm_oldest_transaction_age_seconds',
+    help: 'Age of the oldest open transaction in the cluster; the feed horizon waits behind it.',
+    registers: [registry],
+    async collect() {
+      this.set(await oldestTransactionAgeSeconds(pool));
+    },
+  });
+  return m;
+}

@@ -1,0 +1,83 @@
+// Target side: read a practice's changes, binaries and freshness. Handlers are thin: parse, call a
+// service, write. (Issue 3 inserts authenticate/authorise middleware ahead of these.)
+import { Router, type Request } from 'express';
+import { FEED_LIMITS, HEADERS } from '@dtm/shared';
+import type { AppDeps } from '../app.ts';
+import { listPracticeSummaries, practiceStatus, readFeed } from '../services/feed.ts';
+import { binaryBytes, findBinary, parseRange } from '../services/binaries.ts';
+import { DtmError } from '../errors.ts';
+import { PROBLEM_TYPES } from '@dtm/shared';
+
+const param = (req: Request, name: string) => String(req.params[name]);
+
+export function feedRouter(deps: AppDeps): Router {
+  const r = Router();
+
+  r.get('/practices', async (_req, res) => {
+    res.json(await listPracticeSummaries(deps));
+  });
+
+  r.get('/practices/:ods/status', async (req, res) => {
+    res.json(await practiceStatus(deps, param(req, 'ods')));
+  });
+
+  r.get('/practices/:ods/changes', async (req, res) => {
+    const q = req.query as { since?: string; limit?: number; wait?: number };
+    const abort = new AbortController();
+    const onClose = () => abort.abort();
+    res.on('close', onClose);
+    deps.shutdownSignal.addEventListener('abort', onClose, { once: true });
+    try {
+      const page = await readFeed(deps, {
+        ods: param(req, 'ods'),
+        since: q.since,
+        limit: Number(q.limit ?? FEED_LIMITS.defaultLimit),
+        waitSeconds: Number(q.wait ?? 0),
+        signal: abort.signal,
+      });
+      deps.metrics.feedPages.inc({ wait: q.wait ? 'yes' : 'no' });
+      deps.metrics.feedChanges.inc(page.count);
+      res.locals.feed = { changes: page.count, bytes: page.bytes };
+      res.type('application/json').send(page.json);
+    } finally {
+      res.off('close', onClose);
+      deps.shutdownSignal.removeEventListener('abort', onClose);
+    }
+  });
+
+  r.get('/practices/:ods/binaries/:id', async (req, res) => {
+    const row = await findBinary(deps.pool, param(req, 'ods'), param(req, 'id'));
+    const sha256 = row.sha256.toString('base64');
+    const etag = `"sha256-${row.sha256.toString('base64url')}"`;
+    res.setHeader('ETag', etag);
+    res.setHeader('Accept-Ranges', 'bytes');
+    res.setHeader(HEADERS.reprDigest, `sha-256=:${sha256}:`);
+    res.setHeader(HEADERS.digest, `SHA-256=${sha256}`);
+    res.setHeader('Cache-Control', 'private, no-store');
+    if (req.headers['if-none-match'] === etag) {
+      res.status(304).end();
+      return;
+    }
+    const range = parseRange(req.headers.range, row.size);
+    if (range === 'unsatisfiable') {
+      throw new DtmError(416, PROBLEM_TYPES.rangeNotSatisfiable, 'Range not satisfiable',
+        `The requested range is outside the binary's ${row.size} bytes.`, { headers: { 'Content-Range': `bytes */${row.size}` } });
+    }
+    const span = range ?? { start: 0, end: row.size - 1 };
+    res.status(range ? 206 : 200);
+    res.type(row.content_type);
+    res.setHeader('Content-Length', String(row.size === 0 ? 0 : span.end - span.start + 1));
+    if (range) res.setHeader('Content-Range', `bytes ${span.start}-${span.end}/${row.size}`);
+    if (req.method === 'HEAD' || row.size === 0) {
+      res.end();
+      return;
+    }
+    for await (const part of binaryBytes(deps.pool, row, span)) {
+      if (!res.write(part)) await new Promise((resolve) => res.once('drain', resolve));
+      if (res.destroyed) return;
+    }
+    res.end();
+  });
+
+  return r;
+}

@@ -1,0 +1,63 @@
+// Source side: publish changes, heartbeats and binaries.
+import express, { Router, type Request } from 'express';
+import { HEADERS, type Heartbeat, type IngestBatch } from '@dtm/shared';
+import type { AppDeps } from '../app.ts';
+import { heartbeat, ingestBatch } from '../services/ingest.ts';
+import { parseReprDigest, storeBinary } from '../services/binaries.ts';
+
+const param = (req: Request, name: string) => String(req.params[name]);
+
+/** Paths whose JSON body is parsed (before request validation, which reads it). */
+export const INGEST_JSON_PATHS = ['/v1/ingest/practices/:ods/changes', '/v1/ingest/practices/:ods/heartbeat'];
+
+// JSON bodies on the two POST routes only: a binary PUT may itself be application/json and must be
+// streamed, not parsed.
+export function ingestJsonParser(config: AppDeps['config']) {
+  return express.json({
+    limit: config.maxBatchBytes,
+    type: 'application/json',
+    // Keep the exact bytes: Idempotency-Key replays are matched on them.
+    verify: (req, _res, buf) => {
+      (req as Request & { rawBody?: Buffer }).rawBody = buf;
+    },
+  });
+}
+
+export function ingestRouter(deps: AppDeps): Router {
+  const r = Router();
+  r.post('/practices/:ods/changes', async (req, res) => {
+    const key = req.get(HEADERS.idempotencyKey);
+    try {
+      const { result, replayed } = await ingestBatch(deps, param(req, 'ods'), req.body as IngestBatch,
+        (req as Request & { rawBody?: Buffer }).rawBody ?? Buffer.alloc(0), key);
+      deps.metrics.ingestBatches.inc({ result: replayed ? 'replayed' : 'committed' });
+      if (!replayed) {
+        for (const kind of ['created', 'updated', 'deleted', 'unchanged'] as const) deps.metrics.ingestChanges.inc({ kind }, result[kind]);
+      }
+      res.locals.ingest = { items: result.received };
+      res.setHeader(HEADERS.idempotentReplayed, String(replayed));
+      res.json(result);
+    } catch (err) {
+      deps.metrics.ingestBatches.inc({ result: 'refused' });
+      throw err;
+    }
+  });
+
+  r.post('/practices/:ods/heartbeat', async (req, res) => {
+    res.json(await heartbeat(deps, param(req, 'ods'), (req.body as Heartbeat).sourceAsOf));
+  });
+
+  r.put('/practices/:ods/binaries/:id', async (req, res) => {
+    const info = await storeBinary(deps, {
+      ods: param(req, 'ods'),
+      id: param(req, 'id'),
+      contentType: req.get('content-type') ?? 'application/octet-stream',
+      body: req,
+      maxBytes: deps.config.maxBinaryBytes,
+      expectedSha256: parseReprDigest(req.get(HEADERS.reprDigest)),
+    });
+    res.status(201).json(info);
+  });
+
+  return r;
+}

@@ -1,0 +1,129 @@
+// Documents and images: streamed in and out, never buffered whole; SHA-256 (for Repr-Digest and the
+// client's check) and SHA-1 (FHIR R4 Attachment.hash) computed on the way in.
+import { createHash, randomUUID } from 'node:crypto';
+import { PROBLEM_TYPES, binaryReference, type BinaryInfo } from '@dtm/shared';
+import { inTransaction, type Pool } from '../db/pool.ts';
+import type { Clock } from '../clock.ts';
+import { DtmError, badRequest, notFound } from '../errors.ts';
+import * as repo from '../repo/binaries.ts';
+import * as practices from '../repo/practices.ts';
+
+export interface UploadRequest {
+  ods: string;
+  id: string;
+  contentType: string;
+  body: AsyncIterable<Buffer>;
+  maxBytes: number;
+  /** From a `Repr-Digest: sha-256=:…:` request header. */
+  expectedSha256: Buffer | null;
+}
+
+export function parseReprDigest(header: string | undefined): Buffer | null {
+  if (!header) return null;
+  const m = /(?:^|,)\s*sha-256=:([A-Za-z0-9+/=]+):/.exec(header);
+  if (!m) throw badRequest('Repr-Digest must carry a sha-256 value.', [{ pointer: '/headers/repr-digest', message: 'expected sha-256=:<base64>:' }]);
+  const digest = Buffer.from(m[1]!, 'base64');
+  if (digest.length !== 32) throw badRequest('Repr-Digest sha-256 value is not 32 bytes.', [{ pointer: '/headers/repr-digest', message: 'bad length' }]);
+  return digest;
+}
+
+export const toInfo = (r: repo.BinaryRow): BinaryInfo => ({
+  id: r.id,
+  contentType: r.content_type,
+  size: r.size,
+  sha256: r.sha256.toString('base64'),
+  sha1: r.sha1.toString('base64'),
+  url: binaryReference(r.id),
+});
+
+export async function storeBinary(deps: { pool: Pool; clock: Clock }, req: UploadRequest): Promise<BinaryInfo> {
+  const uploadId = randomUUID();
+  const sha256 = createHash('sha256');
+  const sha1 = createHash('sha1');
+  let size = 0;
+  let n = 0;
+  let pending: Buffer[] = [];
+  let pendingBytes = 0;
+  const flush = async (all: boolean) => {
+    let buf = Buffer.concat(pending, pendingBytes);
+    while (buf.length >= repo.CHUNK_SIZE || (all && buf.length > 0)) {
+      const part = buf.subarray(0, repo.CHUNK_SIZE);
+      await repo.insertChunk(deps.pool, uploadId, n++, part);
+      buf = buf.subarray(part.length);
+    }
+    pending = buf.length ? [buf] : [];
+    pendingBytes = buf.length;
+  };
+  try {
+    for await (const chunk of req.body) {
+      size += chunk.length;
+      if (size > req.maxBytes) {
+        throw new DtmError(413, PROBLEM_TYPES.payloadTooLarge, 'Binary too large', `The binary is larger than ${req.maxBytes} bytes; nothing was stored.`);
+      }
+      sha256.update(chunk);
+      sha1.update(chunk);
+      pending.push(chunk);
+      pendingBytes += chunk.length;
+      if (pendingBytes >= repo.CHUNK_SIZE) await flush(false);
+    }
+    await flush(true);
+    const row: repo.BinaryRow = {
+      practice: req.ods, id: req.id, content_type: req.contentType, size,
+      sha256: sha256.digest(), sha1: sha1.digest(), upload_id: uploadId,
+    };
+    if (req.expectedSha256 && !req.expectedSha256.equals(row.sha256)) {
+      throw badRequest('The content does not match its Repr-Digest; nothing was stored.', [{ pointer: '/headers/repr-digest', message: 'digest mismatch' }]);
+    }
+    const now = deps.clock.now();
+    await inTransaction(deps.pool, async (client) => {
+      await practices.ensurePractice(client, req.ods, now);
+      const old = await repo.getBinary(client, req.ods, req.id, true);
+      await repo.putBinary(client, row, now);
+      if (old) await repo.deleteChunks(client, old.upload_id);
+      await practices.addBinaryTotals(client, req.ods, old ? 0 : 1, size - (old?.size ?? 0));
+    });
+    return toInfo(row);
+  } catch (err) {
+    await repo.deleteChunks(deps.pool, uploadId).catch(() => undefined);
+    throw err;
+  }
+}
+
+export interface ByteRange {
+  start: number;
+  end: number; // inclusive
+}
+
+/** Parses a single `bytes=` range against the size; null means send the whole content. */
+export function parseRange(header: string | undefined, size: number): ByteRange | null | 'unsatisfiable' {
+  if (!header) return null;
+  const m = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
+  if (!m || (m[1] === '' && m[2] === '')) return null; // not a form we serve: RFC 9110 lets us ignore it
+  if (m[1] === '') {
+    const suffix = Number(m[2]);
+    if (suffix === 0 || size === 0) return 'unsatisfiable';
+    return { start: Math.max(0, size - suffix), end: size - 1 };
+  }
+  const start = Number(m[1]);
+  const end = m[2] === '' ? size - 1 : Math.min(Number(m[2]), size - 1);
+  if (start >= size || end < start) return 'unsatisfiable';
+  return { start, end };
+}
+
+export async function findBinary(pool: Pool, ods: string, id: string): Promise<repo.BinaryRow> {
+  const row = await repo.getBinary(pool, ods, id);
+  if (!row) throw notFound(`No binary ${id} is held for practice ${ods}.`);
+  return row;
+}
+
+/** The bytes [start, end] of a stored binary, streamed chunk by chunk. */
+export async function* binaryBytes(pool: Pool, row: repo.BinaryRow, range: ByteRange): AsyncGenerator<Buffer> {
+  const first = Math.floor(range.start / repo.CHUNK_SIZE);
+  const last = Math.floor(range.end / repo.CHUNK_SIZE);
+  for await (const { n, data } of repo.readChunks(pool, row.upload_id, first, last)) {
+    const base = n * repo.CHUNK_SIZE;
+    const from = Math.max(0, range.start - base);
+    const to = Math.min(data.length, range.end - base + 1);
+    yield data.subarray(from, to);
+  }
+}

@@ -1,0 +1,99 @@
+// Publishing a batch: the whole batch commits or none of it does (one transaction), bounded by the
+// batch size limit so no transaction stays open long enough to hold back the feed horizon.
+import { createHash } from 'node:crypto';
+import { AVAILABILITY_LIMIT_SECONDS, INGEST_LIMITS, PROBLEM_TYPES, type IngestBatch, type IngestResult, type Watermark } from '@dtm/shared';
+import { inTransaction, type Pool } from '../db/pool.ts';
+import { DtmError, badRequest } from '../errors.ts';
+import type { Clock } from '../clock.ts';
+import { checkItems, countDeltas, keysOf, planBatch } from '../domain/ingest-plan.ts';
+import * as practices from '../repo/practices.ts';
+import * as resources from '../repo/resources.ts';
+import * as batches from '../repo/ingest-batches.ts';
+
+export interface IngestOutcome {
+  result: IngestResult;
+  replayed: boolean;
+}
+
+function checkSourceAsOf(sourceAsOf: string, now: Date, pointer: string): void {
+  const t = Date.parse(sourceAsOf);
+  if (t - now.getTime() > INGEST_LIMITS.maxFutureSkewSeconds * 1000) {
+    throw badRequest('sourceAsOf is in the future of the DTM clock by more than the allowed skew.', [
+      { pointer, message: `must not be more than ${INGEST_LIMITS.maxFutureSkewSeconds} s ahead of server time` },
+    ]);
+  }
+}
+
+export function toWatermark(p: practices.PracticeRow, highWaterCursor: string | null, now: Date): Watermark {
+  return {
+    practice: p.ods,
+    sourceAsOf: p.source_as_of?.toISOString() ?? null,
+    lastUpdatedAt: p.last_updated_at?.toISOString() ?? null,
+    highWaterCursor,
+    serverTime: now.toISOString(),
+  };
+}
+
+export async function ingestBatch(
+  deps: { pool: Pool; clock: Clock },
+  ods: string,
+  batch: IngestBatch,
+  rawBody: Buffer,
+  idempotencyKey: string | undefined,
+): Promise<IngestOutcome> {
+  const now = deps.clock.now();
+  checkSourceAsOf(batch.sourceAsOf, now, '/body/sourceAsOf');
+  checkItems(batch.items);
+  const requestHash = createHash('sha256').update(rawBody).digest();
+
+  return inTransaction(deps.pool, async (client) => {
+    await practices.ensurePractice(client, ods, now);
+    await practices.lockPracticeForWrite(client, ods);
+    if (idempotencyKey) {
+      const earlier = await batches.claimIdempotencyKey(client, ods, idempotencyKey, requestHash, now, batch.sourceAsOf);
+      if (earlier) {
+        if (!earlier.requestHash.equals(requestHash)) {
+          throw new DtmError(422, PROBLEM_TYPES.idempotencyMismatch, 'Idempotency-Key reused',
+            'This Idempotency-Key was already used for a different batch; nothing was written.');
+        }
+        return { result: earlier.result as IngestResult, replayed: true };
+      }
+    }
+    const current = await resources.currentVersions(client, ods, keysOf(batch.items));
+    const plan = planBatch(batch.items, current, now);
+    await resources.writeResources(client, ods, plan.writes, now);
+    await resources.addCounts(client, ods, countDeltas(plan.writes));
+    const practice = await practices.recordFreshness(client, ods, {
+      sourceAsOf: new Date(batch.sourceAsOf),
+      changedAt: plan.writes.length ? now : null,
+      measured: plan.delaysSeconds.length,
+      overLimit: plan.delaysSeconds.filter((d) => d > AVAILABILITY_LIMIT_SECONDS).length,
+      maxDelaySeconds: plan.delaysSeconds.length ? Math.max(...plan.delaysSeconds) : null,
+    });
+    const result: IngestResult = {
+      practice: ods,
+      received: batch.items.length,
+      created: plan.created,
+      updated: plan.updated,
+      deleted: plan.deleted,
+      unchanged: plan.unchanged,
+      // The high-water cursor is only known once this transaction commits: read it from /status.
+      watermark: toWatermark(practice, null, now),
+    };
+    await batches.recordBatch(client, ods, idempotencyKey ?? null, requestHash, now, batch.sourceAsOf, result);
+    if (plan.writes.length) await resources.notifyChanged(client, ods);
+    return { result, replayed: false };
+  });
+}
+
+export async function heartbeat(deps: { pool: Pool; clock: Clock }, ods: string, sourceAsOf: string): Promise<Watermark> {
+  const now = deps.clock.now();
+  checkSourceAsOf(sourceAsOf, now, '/body/sourceAsOf');
+  return inTransaction(deps.pool, async (client) => {
+    await practices.ensurePractice(client, ods, now);
+    const p = await practices.recordFreshness(client, ods, {
+      sourceAsOf: new Date(sourceAsOf), changedAt: null, measured: 0, overLimit: 0, maxDelaySeconds: null,
+    });
+    return toWatermark(p, null, now);
+  });
+}

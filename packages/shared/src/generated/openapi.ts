@@ -1,0 +1,901 @@
+// Generated from packages/shared/openapi/dtm.yaml by `npm run generate`; do not edit.
+/* eslint-disable */
+export interface paths {
+    "/health/live": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Liveness probe
+         * @description Answers 200 while the process is running.
+         */
+        get: operations["getLive"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/health/ready": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Readiness probe
+         * @description Answers 200 when the database is reachable and every migration is applied, 503 otherwise.
+         */
+        get: operations["getReady"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/metrics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Prometheus metrics
+         * @description Request durations, feed pages served, ingest batches, per-practice staleness, age of the oldest open database transaction.
+         */
+        get: operations["getMetrics"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/openapi.yaml": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** This document */
+        get: operations["getOpenApi"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/practices": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List practices and their freshness */
+        get: operations["listPractices"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/practices/{ods}/status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The practice's ODS code (upper-case letters and digits, 3 to 10 characters, e.g. `A12345`). */
+                ods: components["parameters"]["Ods"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Freshness, counts and availability figures for one practice
+         * @description Both sides use this to know when DTM data was last updated (roadmap item): `sourceAsOf`,
+         *     `lastUpdatedAt`, staleness against the 12-hour limit, the high-water cursor, counts per resource
+         *     type and the 6-hour availability figure.
+         */
+        get: operations["getPracticeStatus"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/practices/{ods}/changes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The practice's ODS code (upper-case letters and digits, 3 to 10 characters, e.g. `A12345`). */
+                ods: components["parameters"]["Ods"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Read the practice's change feed
+         * @description Returns the changes after `since` (none: from the beginning, the initial extract), oldest first,
+         *     at most `limit` of them. Keyset-paginated: the cost of a page does not grow with the size of the
+         *     practice. Follow `nextCursor` until `upToDate` is true; then keep polling with `wait` to
+         *     long-poll: the server answers as soon as a change commits, or with an empty page after `wait`
+         *     seconds.
+         */
+        get: operations["getChanges"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/practices/{ods}/binaries/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The practice's ODS code (upper-case letters and digits, 3 to 10 characters, e.g. `A12345`). */
+                ods: components["parameters"]["Ods"];
+                /** @description The binary's id (FHIR id rules). */
+                id: components["parameters"]["BinaryId"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Download a document or image
+         * @description Streams the binary referenced by a `DocumentReference.content.attachment.url` of the form
+         *     `Binary/{id}`. Supports a single byte `Range` and `If-None-Match`. `Repr-Digest` and `Digest`
+         *     carry the SHA-256 of the whole content.
+         */
+        get: operations["getBinary"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/ingest/practices/{ods}/changes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The practice's ODS code (upper-case letters and digits, 3 to 10 characters, e.g. `A12345`). */
+                ods: components["parameters"]["Ods"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Publish a batch of changes
+         * @description The Source publishes upserts and deletes. The whole batch commits or none of it does. An upsert
+         *     whose content (ignoring `meta.versionId` and `meta.lastUpdated`) equals the current version
+         *     makes no new version. A delete of an unknown or already deleted resource is a no-op.
+         *     `sourceAsOf` advances the practice's freshness. Send large loads as several batches (at most
+         *     5,000 items each) so no transaction stays open for long.
+         */
+        post: operations["ingestChanges"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/ingest/practices/{ods}/heartbeat": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The practice's ODS code (upper-case letters and digits, 3 to 10 characters, e.g. `A12345`). */
+                ods: components["parameters"]["Ods"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Nothing changed, but the DTM is current to `sourceAsOf` */
+        post: operations["ingestHeartbeat"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/ingest/practices/{ods}/binaries/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The practice's ODS code (upper-case letters and digits, 3 to 10 characters, e.g. `A12345`). */
+                ods: components["parameters"]["Ods"];
+                /** @description The binary's id (FHIR id rules). */
+                id: components["parameters"]["BinaryId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Upload a document or image
+         * @description Streams the body into storage (never buffered whole) with its content type, size, SHA-256 and
+         *     SHA-1 (FHIR R4 `Attachment.hash` is SHA-1). Reference it from a DocumentReference as
+         *     `content.attachment.url = "Binary/{id}"`. A PUT to an existing id replaces it atomically.
+         *     Send `Repr-Digest: sha-256=:<base64>:` to have the server check the content on arrival.
+         */
+        put: operations["putBinary"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+}
+export type webhooks = Record<string, never>;
+export interface components {
+    schemas: {
+        /** @example A12345 */
+        OdsCode: string;
+        /** @description FHIR R4 id rules. */
+        FhirId: string;
+        /**
+         * @description A FHIR R4 resource type name. The server refuses names that are not R4 resource types.
+         * @example Patient
+         */
+        ResourceType: string;
+        /** @description Opaque position in a practice's feed. Compare nothing about it; pass it back as `since`. */
+        Cursor: string;
+        /** Format: date-time */
+        Instant: string;
+        /** @description A FHIR R4 resource (UK Core shaped). Carried whole; the server reads only `resourceType`, `id` and `meta`. */
+        FhirResource: {
+            resourceType: components["schemas"]["ResourceType"];
+            id: components["schemas"]["FhirId"];
+            meta?: {
+                [key: string]: unknown;
+            };
+        } & {
+            [key: string]: unknown;
+        };
+        UpsertItem: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            op: "upsert";
+            resource: components["schemas"]["FhirResource"];
+            /** @description When the record changed in the live Source system. */
+            sourceUpdatedAt?: components["schemas"]["Instant"];
+        };
+        DeleteItem: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            op: "delete";
+            resourceType: components["schemas"]["ResourceType"];
+            id: components["schemas"]["FhirId"];
+            sourceUpdatedAt?: components["schemas"]["Instant"];
+        };
+        IngestItem: components["schemas"]["UpsertItem"] | components["schemas"]["DeleteItem"];
+        IngestBatch: {
+            /** @description The instant up to which the DTM reflects the live source once this batch commits. At most 5 minutes in the future of the server's clock. */
+            sourceAsOf: components["schemas"]["Instant"];
+            items: components["schemas"]["IngestItem"][];
+        };
+        IngestResult: {
+            practice: components["schemas"]["OdsCode"];
+            /** @description Items in the batch. */
+            received: number;
+            created: number;
+            updated: number;
+            deleted: number;
+            /** @description Upserts equal to the current version and deletes of absent resources; no new version. */
+            unchanged: number;
+            watermark: components["schemas"]["Watermark"];
+        };
+        Heartbeat: {
+            sourceAsOf: components["schemas"]["Instant"];
+        };
+        /** @description How current the practice's feed is. */
+        Watermark: {
+            practice: components["schemas"]["OdsCode"];
+            /** @description The instant up to which the DTM reflects the live source (roadmap item, 12-hour limit). */
+            sourceAsOf: components["schemas"]["Instant"] | null;
+            /** @description When DTM data for this practice last changed. */
+            lastUpdatedAt: components["schemas"]["Instant"] | null;
+            /** @description Cursor of the newest change a reader can see now; the feed is complete through it. */
+            highWaterCursor?: components["schemas"]["Cursor"] | null;
+            serverTime: components["schemas"]["Instant"];
+        };
+        Change: {
+            cursor: components["schemas"]["Cursor"];
+            /** @enum {string} */
+            op: "upsert" | "delete";
+            resourceType: components["schemas"]["ResourceType"];
+            id: components["schemas"]["FhirId"];
+            /** @description Increases with each write of the resource. Equal to `resource.meta.versionId` on upserts. */
+            versionId: string;
+            lastUpdated: components["schemas"]["Instant"];
+            /** @description When the change was committed to the DTM and became available to readers. */
+            availableAt: components["schemas"]["Instant"];
+            sourceUpdatedAt?: components["schemas"]["Instant"] | null;
+            /** @description The resource as stored, on upserts only. */
+            resource?: components["schemas"]["FhirResource"];
+        };
+        ChangePage: {
+            practice: components["schemas"]["OdsCode"];
+            changes: components["schemas"]["Change"][];
+            /** @description Pass as `since` for the next page. Equal to the request's `since` when the page is empty. */
+            nextCursor: components["schemas"]["Cursor"] | null;
+            /** @description True when no further change is readable now. */
+            upToDate: boolean;
+            watermark: components["schemas"]["Watermark"];
+        };
+        ResourceCount: {
+            resourceType: components["schemas"]["ResourceType"];
+            live: number;
+            deleted: number;
+        };
+        Staleness: {
+            /** @description Seconds between `sourceAsOf` and now; null when the source has never published. */
+            seconds: number | null;
+            /** @constant */
+            limitSeconds: 43200;
+            withinLimit: boolean;
+        };
+        /** @description The roadmap item's 6-hour rule, over every change published with a `sourceUpdatedAt`. */
+        Availability: {
+            /** @constant */
+            limitSeconds: 21600;
+            changesMeasured: number;
+            changesOverLimit: number;
+            maxDelaySeconds: number | null;
+        };
+        PracticeStatus: {
+            practice: components["schemas"]["OdsCode"];
+            name: string | null;
+            watermark: components["schemas"]["Watermark"];
+            staleness: components["schemas"]["Staleness"];
+            availability: components["schemas"]["Availability"];
+            counts: components["schemas"]["ResourceCount"][];
+            binaries: {
+                count: number;
+                bytes: number;
+            };
+        };
+        PracticeSummary: {
+            practice: components["schemas"]["OdsCode"];
+            name: string | null;
+            sourceAsOf: components["schemas"]["Instant"] | null;
+            lastUpdatedAt: components["schemas"]["Instant"] | null;
+            staleness: components["schemas"]["Staleness"];
+        };
+        PracticeList: {
+            practices: components["schemas"]["PracticeSummary"][];
+        };
+        BinaryInfo: {
+            id: components["schemas"]["FhirId"];
+            contentType: string;
+            size: number;
+            /** @description Base64 SHA-256 of the content. */
+            sha256: string;
+            /** @description Base64 SHA-1, for FHIR R4 `Attachment.hash`. */
+            sha1: string;
+            /** @description The value for `DocumentReference.content.attachment.url`. */
+            url: string;
+        };
+        Health: {
+            /** @enum {string} */
+            status: "ok" | "unavailable";
+            checks?: {
+                [key: string]: string;
+            };
+        };
+        ProblemDetail: {
+            /** @description JSON pointer into the request (`/body/...`, `/query/...`, `/path/...`, `/headers/...`). */
+            pointer: string;
+            message: string;
+        };
+        /** @description RFC 9457 problem details. */
+        Problem: {
+            /** Format: uri */
+            type: string;
+            title: string;
+            status: number;
+            detail?: string;
+            instance?: string;
+            /** @description The request id, also in the `X-Request-Id` response header, for support. */
+            requestId?: string;
+            errors?: components["schemas"]["ProblemDetail"][];
+        };
+    };
+    responses: {
+        /** @description The request is malformed; nothing was written. `errors` names each problem. */
+        BadRequest: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "type": "urn:dtm:problem:validation",
+                 *       "title": "Request does not match the DTM contract",
+                 *       "status": 400,
+                 *       "detail": "1 problem in the request.",
+                 *       "errors": [
+                 *         {
+                 *           "pointer": "/body/items/0/resource/id",
+                 *           "message": "must match pattern \"^[A-Za-z0-9\\-\\.]{1,64}$\""
+                 *         }
+                 *       ]
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description No such practice or binary. */
+        NotFound: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description The body is larger than the server accepts; nothing was written. */
+        PayloadTooLarge: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description The body is not `application/json`. */
+        UnsupportedMediaType: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description Not ready (database unreachable or migrations pending). */
+        Unavailable: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description The content, whole (200) or the requested range (206). */
+        BinaryContent: {
+            headers: {
+                /** @description Strong entity tag derived from the SHA-256. */
+                ETag?: string;
+                "Content-Length"?: number;
+                /** @description On 206, `bytes {first}-{last}/{size}`. */
+                "Content-Range"?: string;
+                "Accept-Ranges"?: "bytes";
+                /** @description RFC 9530: `sha-256=:<base64>:` of the whole content. */
+                "Repr-Digest"?: string;
+                /** @description RFC 3230 (legacy): `SHA-256=<base64>` of the whole content. */
+                Digest?: string;
+                [name: string]: unknown;
+            };
+            content: {
+                "*/*": string;
+            };
+        };
+    };
+    parameters: {
+        /** @description The practice's ODS code (upper-case letters and digits, 3 to 10 characters, e.g. `A12345`). */
+        Ods: components["schemas"]["OdsCode"];
+        /** @description The binary's id (FHIR id rules). */
+        BinaryId: components["schemas"]["FhirId"];
+        /** @description A unique key per batch (e.g. a UUID). Repeating a key with the same body replays the first answer and writes nothing; with a different body it is refused with 422. */
+        IdempotencyKey: string;
+    };
+    requestBodies: never;
+    headers: never;
+    pathItems: never;
+}
+export type $defs = Record<string, never>;
+export interface operations {
+    getLive: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Process is alive. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "status": "ok"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Health"];
+                };
+            };
+        };
+    };
+    getReady: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Ready to serve. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "status": "ok",
+                     *       "checks": {
+                     *         "database": "ok",
+                     *         "migrations": "ok"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Health"];
+                };
+            };
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getMetrics: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Prometheus text exposition format. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/plain": string;
+                };
+            };
+        };
+    };
+    getOpenApi: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The OpenAPI document the server validates requests against. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/yaml": string;
+                };
+            };
+        };
+    };
+    listPractices: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Every practice this DTM holds. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PracticeList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+        };
+    };
+    getPracticeStatus: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The practice's ODS code (upper-case letters and digits, 3 to 10 characters, e.g. `A12345`). */
+                ods: components["parameters"]["Ods"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The practice's status. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PracticeStatus"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    getChanges: {
+        parameters: {
+            query?: {
+                /** @description An opaque cursor from a previous page's `nextCursor` or a change's `cursor`. Omit to start from the beginning. */
+                since?: components["schemas"]["Cursor"];
+                /** @description Maximum number of changes in the page. */
+                limit?: number;
+                /** @description When the reader is up to date, hold the request open for up to this many seconds until a change commits. */
+                wait?: number;
+            };
+            header?: never;
+            path: {
+                /** @description The practice's ODS code (upper-case letters and digits, 3 to 10 characters, e.g. `A12345`). */
+                ods: components["parameters"]["Ods"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of changes. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChangePage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["NotFound"];
+            /** @description The cursor belongs to another epoch of this DTM (for instance the database was restored). Resync from the beginning. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dtm:problem:cursor-epoch",
+                     *       "title": "Cursor from another epoch",
+                     *       "status": 409,
+                     *       "detail": "This cursor was issued by an earlier epoch of this DTM. Discard local state for the practice and read again from the beginning."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getBinary: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A single byte range, e.g. `bytes=1000-` to resume. */
+                Range?: string;
+            };
+            path: {
+                /** @description The practice's ODS code (upper-case letters and digits, 3 to 10 characters, e.g. `A12345`). */
+                ods: components["parameters"]["Ods"];
+                /** @description The binary's id (FHIR id rules). */
+                id: components["parameters"]["BinaryId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["BinaryContent"];
+            206: components["responses"]["BinaryContent"];
+            /** @description Not modified (the `If-None-Match` ETag matches). */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["NotFound"];
+            /** @description The range is outside the content. */
+            416: {
+                headers: {
+                    /** @description `bytes *\/{size}` */
+                    "Content-Range"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    ingestChanges: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A unique key per batch (e.g. a UUID). Repeating a key with the same body replays the first answer and writes nothing; with a different body it is refused with 422. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /** @description The practice's ODS code (upper-case letters and digits, 3 to 10 characters, e.g. `A12345`). */
+                ods: components["parameters"]["Ods"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "sourceAsOf": "2026-11-20T16:59:30Z",
+                 *       "items": [
+                 *         {
+                 *           "op": "upsert",
+                 *           "sourceUpdatedAt": "2026-11-20T16:58:02Z",
+                 *           "resource": {
+                 *             "resourceType": "Condition",
+                 *             "id": "cond-1",
+                 *             "subject": {
+                 *               "reference": "Patient/pat-1"
+                 *             },
+                 *             "code": {
+                 *               "coding": [
+                 *                 {
+                 *                   "system": "http://snomed.info/sct",
+                 *                   "code": "38341003",
+                 *                   "display": "Hypertensive disorder"
+                 *                 }
+                 *               ]
+                 *             }
+                 *           }
+                 *         },
+                 *         {
+                 *           "op": "delete",
+                 *           "resourceType": "Observation",
+                 *           "id": "obs-9"
+                 *         }
+                 *       ]
+                 *     }
+                 */
+                "application/json": components["schemas"]["IngestBatch"];
+            };
+        };
+        responses: {
+            /** @description The batch committed (or, with a repeated `Idempotency-Key`, had already committed). */
+            200: {
+                headers: {
+                    /** @description `true` when this answer replays an earlier batch with the same key. */
+                    "Idempotent-Replayed"?: "true" | "false";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IngestResult"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description The `Idempotency-Key` was already used with a different request body. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    ingestHeartbeat: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The practice's ODS code (upper-case letters and digits, 3 to 10 characters, e.g. `A12345`). */
+                ods: components["parameters"]["Ods"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "sourceAsOf": "2026-11-20T16:59:30Z"
+                 *     }
+                 */
+                "application/json": components["schemas"]["Heartbeat"];
+            };
+        };
+        responses: {
+            /** @description Freshness recorded. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Watermark"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            415: components["responses"]["UnsupportedMediaType"];
+        };
+    };
+    putBinary: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description RFC 9530 digest of the content, e.g. `sha-256=:X48E9qOokqqrvdts8nOJRJN3OWDUoyWxBf7kbu9DBPE=:`. A mismatch is refused and nothing is stored. */
+                "Repr-Digest"?: string;
+            };
+            path: {
+                /** @description The practice's ODS code (upper-case letters and digits, 3 to 10 characters, e.g. `A12345`). */
+                ods: components["parameters"]["Ods"];
+                /** @description The binary's id (FHIR id rules). */
+                id: components["parameters"]["BinaryId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "*/*": string;
+            };
+        };
+        responses: {
+            /** @description Stored. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BinaryInfo"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            413: components["responses"]["PayloadTooLarge"];
+        };
+    };
+}

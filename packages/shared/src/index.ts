@@ -1,0 +1,8 @@
+export * from './constants.ts';
+export * from './problems.ts';
+export * from './fhir.ts';
+export * from './types.ts';
+export type { paths, components, operations } from './generated/openapi.ts';
+
+/** Absolute path of the OpenAPI document, for servers that validate against it or serve it. */
+export const OPENAPI_PATH = new URL('../openapi/dtm.yaml', import.meta.url).pathname;

@@ -1,0 +1,38 @@
+// Wire types, taken from the types generated from openapi/dtm.yaml so they cannot drift from it.
+import type { components } from './generated/openapi.ts';
+
+type Schemas = components['schemas'];
+
+/** An opaque position in a practice's feed. Only the server can make one; clients pass it back. */
+export type Cursor = string & { readonly __brand: 'DtmCursor' };
+
+export type FhirResource = Schemas['FhirResource'];
+export type IngestBatch = Schemas['IngestBatch'];
+export type IngestItem = Schemas['IngestItem'];
+export type UpsertItem = Schemas['UpsertItem'];
+export type DeleteItem = Schemas['DeleteItem'];
+export type IngestResult = Schemas['IngestResult'];
+export type Heartbeat = Schemas['Heartbeat'];
+export type Watermark = Schemas['Watermark'];
+export type PracticeStatus = Schemas['PracticeStatus'];
+export type PracticeSummary = Schemas['PracticeSummary'];
+export type PracticeList = Schemas['PracticeList'];
+export type BinaryInfo = Schemas['BinaryInfo'];
+export type Problem = Schemas['Problem'];
+export type ResourceCount = Schemas['ResourceCount'];
+
+type ChangeBase = Omit<Schemas['Change'], 'op' | 'resource' | 'cursor'> & { cursor: Cursor };
+/** A change in the feed: an upsert carries the resource, a delete is a tombstone. */
+export type UpsertChange = ChangeBase & { op: 'upsert'; resource: FhirResource };
+export type DeleteChange = ChangeBase & { op: 'delete' };
+export type Change = UpsertChange | DeleteChange;
+
+export type ChangePage = Omit<Schemas['ChangePage'], 'changes' | 'nextCursor'> & {
+  changes: Change[];
+  nextCursor: Cursor | null;
+};
+
+export const isUpsert = (c: Change): c is UpsertChange => c.op === 'upsert';
+export const isDelete = (c: Change): c is DeleteChange => c.op === 'delete';
+export const isUpsertItem = (i: IngestItem): i is UpsertItem => i.op === 'upsert';
+export const isDeleteItem = (i: IngestItem): i is DeleteItem => i.op === 'delete';
