@@ -71,9 +71,13 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       logger.info('shutting down: draining in-flight requests');
       shutdown.abort();
       const drained = new Promise<void>((resolve) => server.close(() => resolve()));
+      // Keep-alive sockets become idle as their last response ends (responses sent while draining
+      // also say Connection: close): close them as they do, so the drain ends when the work does.
+      const sweep = setInterval(() => server.closeIdleConnections(), 100);
       server.closeIdleConnections();
       const grace = new Promise<void>((resolve) => setTimeout(resolve, config.shutdownGraceMs).unref());
       await Promise.race([drained, grace]);
+      clearInterval(sweep);
       server.closeAllConnections();
       await notifier.close();
       await pool.end();

@@ -2,7 +2,6 @@
 // with a `dtm` database created on first start.
 import pg from 'pg';
 import type { Config } from '../config.ts';
-import { startEmbeddedPostgres } from './embedded.ts';
 
 export interface Database {
   connectionString: string;
@@ -14,6 +13,8 @@ export async function openDatabase(config: Config, log: (msg: string) => void): 
   if (config.databaseUrl) {
     return { connectionString: config.databaseUrl, embedded: false, stop: async () => undefined };
   }
+  // Loaded only when needed: a deployment with DATABASE_URL never touches the embedded binaries.
+  const { startEmbeddedPostgres } = await import('./embedded.ts');
   const embedded = await startEmbeddedPostgres(config.dataDir, log);
   const admin = new pg.Client({ connectionString: embedded.adminUrl });
   await admin.connect();

@@ -21,8 +21,8 @@ import type { Pool } from '../db/pool.ts';
 import type { FeedPosition } from '../domain/cursor.ts';
 
 export interface ChangeRow {
-  txid: string;
-  seq: string;
+  txid_text: string;
+  seq_text: string;
   resource_type: string;
   id: string;
   version_id: number;
@@ -37,13 +37,15 @@ export interface ChangeRow {
 export async function readChanges(pool: Pool, ods: string, after: FeedPosition, limit: number): Promise<ChangeRow[]> {
   const res = await pool.query<ChangeRow>({
     name: 'feed-page',
-    text: `SELECT txid::text AS txid, seq::text AS seq, resource_type, id, version_id, deleted, body,
-                  last_updated, available_at, source_updated_at
-             FROM resource
-            WHERE practice = $1
-              AND (txid, seq) > ($2::xid8, $3::bigint)
-              AND txid < pg_snapshot_xmin(pg_current_snapshot())
-            ORDER BY txid, seq
+    // Positions are selected as text (xid8 and bigint exceed JS numbers) under other names: ORDER BY
+    // on a text alias would sort lexicographically ("10" < "9") and bypass the index.
+    text: `SELECT r.txid::text AS txid_text, r.seq::text AS seq_text, r.resource_type, r.id, r.version_id,
+                  r.deleted, r.body, r.last_updated, r.available_at, r.source_updated_at
+             FROM resource r
+            WHERE r.practice = $1
+              AND (r.txid, r.seq) > ($2::xid8, $3::bigint)
+              AND r.txid < pg_snapshot_xmin(pg_current_snapshot())
+            ORDER BY r.txid, r.seq
             LIMIT $4`,
     values: [ods, after.txid, after.seq, limit],
   });
@@ -52,17 +54,20 @@ export async function readChanges(pool: Pool, ods: string, after: FeedPosition, 
 
 /** The newest change a reader can see now (the feed is complete through it), or null. */
 export async function highWater(pool: Pool, ods: string): Promise<FeedPosition | null> {
-  const res = await pool.query<{ txid: string; seq: string }>({
+  const res = await pool.query<{ txid_text: string; seq_text: string }>({
     name: 'feed-high-water',
-    text: `SELECT txid::text AS txid, seq::text AS seq
-             FROM resource
-            WHERE practice = $1 AND txid < pg_snapshot_xmin(pg_current_snapshot())
-            ORDER BY txid DESC, seq DESC
+    text: `SELECT r.txid::text AS txid_text, r.seq::text AS seq_text
+             FROM resource r
+            WHERE r.practice = $1 AND r.txid < pg_snapshot_xmin(pg_current_snapshot())
+            ORDER BY r.txid DESC, r.seq DESC
             LIMIT 1`,
     values: [ods],
   });
-  return res.rows[0] ?? null;
+  const row = res.rows[0];
+  return row ? { txid: row.txid_text, seq: row.seq_text } : null;
 }
+
+export const positionOf = (r: ChangeRow): FeedPosition => ({ txid: r.txid_text, seq: r.seq_text });
 
 /**
  * True when the position names a transaction this database has not reached yet: the cursor came

@@ -38,6 +38,8 @@ export function feedRouter(deps: AppDeps): Router {
       deps.metrics.feedPages.inc({ wait: q.wait ? 'yes' : 'no' });
       deps.metrics.feedChanges.inc(page.count);
       res.locals.feed = { changes: page.count, bytes: page.bytes };
+      // Draining for shutdown: let the client reconnect elsewhere rather than reuse this socket.
+      if (deps.shutdownSignal.aborted) res.setHeader('Connection', 'close');
       res.type('application/json').send(page.json);
     } finally {
       res.off('close', onClose);

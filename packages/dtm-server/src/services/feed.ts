@@ -50,7 +50,7 @@ async function watermarkOf(pool: Pool, p: practices.PracticeRow, epoch: string, 
 
 function changeJson(epoch: string, r: changes.ChangeRow): string {
   const head = JSON.stringify({
-    cursor: encodeCursor(epoch, r),
+    cursor: encodeCursor(epoch, changes.positionOf(r)),
     op: r.deleted ? 'delete' : 'upsert',
     resourceType: r.resource_type,
     id: r.id,
@@ -84,7 +84,7 @@ export async function readFeed(deps: FeedDeps, req: FeedRequest): Promise<FeedPa
   const upToDate = rows.length <= req.limit;
   const page = upToDate ? rows : rows.slice(0, req.limit);
   const last = page.at(-1);
-  const nextCursor = last ? encodeCursor(epoch, last) : (req.since ?? null);
+  const nextCursor = last ? encodeCursor(epoch, changes.positionOf(last)) : (req.since ?? null);
   const entries = page.map((r) => changeJson(epoch, r));
   const watermark = await watermarkOf(pool, practice, epoch, deps.clock.now());
   const json =

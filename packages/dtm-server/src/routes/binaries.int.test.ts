@@ -1,0 +1,105 @@
+// Binaries: streamed upload and download, SHA-256 digests, Range, ETag, replacement, and refusal of
+// a body that does not match its Repr-Digest.
+import { createHash, randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestServer, type TestServer } from '../../../../test/support/server.ts';
+
+let s: TestServer;
+beforeAll(async () => {
+  s = await startTestServer({ env: { DTM_MAX_BINARY_BYTES: String(2 * 1024 * 1024) } });
+});
+afterAll(async () => s?.stop());
+
+const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('base64');
+const put = (ods: string, id: string, body: Buffer, headers: Record<string, string> = {}) =>
+  fetch(`${s.url}/v1/ingest/practices/${ods}/binaries/${id}`, { method: 'PUT', headers: { 'content-type': 'application/pdf', ...headers }, body });
+const get = (ods: string, id: string, headers: Record<string, string> = {}) =>
+  fetch(`${s.url}/v1/practices/${ods}/binaries/${id}`, { headers });
+
+describe('binaries', () => {
+  // Larger than one 256 KiB chunk and not a multiple of it, so ranges cross chunk boundaries.
+  const content = randomBytes(700_001);
+
+  it('stores a streamed upload with its size and digests', async () => {
+    const res = await put('F10001', 'doc1', content, { 'repr-digest': `sha-256=:${sha256(content)}:` });
+    expect(res.status).toBe(201);
+    expect(await res.json()).toEqual({
+      id: 'doc1', contentType: 'application/pdf', size: content.length, sha256: sha256(content),
+      sha1: createHash('sha1').update(content).digest('base64'), url: 'Binary/doc1',
+    });
+    const status = (await (await fetch(`${s.url}/v1/practices/F10001/status`)).json()) as { binaries: unknown };
+    expect(status.binaries).toEqual({ count: 1, bytes: content.length });
+  });
+
+  it('serves it whole with Content-Length, ETag, Repr-Digest and Digest', async () => {
+    const res = await get('F10001', 'doc1');
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('application/pdf');
+    expect(res.headers.get('content-length')).toBe(String(content.length));
+    expect(res.headers.get('repr-digest')).toBe(`sha-256=:${sha256(content)}:`);
+    expect(res.headers.get('digest')).toBe(`SHA-256=${sha256(content)}`);
+    expect(res.headers.get('accept-ranges')).toBe('bytes');
+    expect(Buffer.from(await res.arrayBuffer()).equals(content)).toBe(true);
+    const again = await get('F10001', 'doc1', { 'if-none-match': res.headers.get('etag')! });
+    expect(again.status).toBe(304);
+  });
+
+  it.each([
+    ['bytes=0-9', 0, 9],
+    ['bytes=262140-262150', 262140, 262150],
+    ['bytes=600000-', 600000, 700000],
+    ['bytes=-5', 699996, 700000],
+    ['bytes=699990-999999', 699990, 700000],
+  ])('serves Range %s as 206 with the right bytes', async (range, start, end) => {
+    const res = await get('F10001', 'doc1', { range });
+    expect(res.status).toBe(206);
+    expect(res.headers.get('content-range')).toBe(`bytes ${start}-${end}/${content.length}`);
+    expect(res.headers.get('content-length')).toBe(String(end - start + 1));
+    expect(Buffer.from(await res.arrayBuffer()).equals(content.subarray(start, end + 1))).toBe(true);
+  });
+
+  it('answers an unsatisfiable range with 416 and Content-Range', async () => {
+    const res = await get('F10001', 'doc1', { range: 'bytes=700001-' });
+    expect(res.status).toBe(416);
+    expect(res.headers.get('content-range')).toBe(`bytes */${content.length}`);
+    expect(await res.json()).toMatchObject({ type: 'urn:dtm:problem:range-not-satisfiable', status: 416 });
+  });
+
+  it('replaces a binary atomically on a second PUT and keeps the totals right', async () => {
+    const v2 = Buffer.from('second version');
+    expect((await put('F10001', 'doc1', v2)).status).toBe(201);
+    const res = await get('F10001', 'doc1');
+    expect(Buffer.from(await res.arrayBuffer()).toString()).toBe('second version');
+    const status = (await (await fetch(`${s.url}/v1/practices/F10001/status`)).json()) as { binaries: unknown };
+    expect(status.binaries).toEqual({ count: 1, bytes: v2.length });
+    const chunks = await s.pool.query('SELECT count(*)::int AS n FROM binary_chunk');
+    expect(chunks.rows[0].n).toBe(1); // the old content's chunks are gone
+  });
+
+  it('refuses content that does not match its Repr-Digest and stores nothing', async () => {
+    const res = await put('F10001', 'doc2', Buffer.from('tampered'), { 'repr-digest': `sha-256=:${sha256(Buffer.from('original'))}:` });
+    expect(res.status).toBe(400);
+    expect((await get('F10001', 'doc2')).status).toBe(404);
+  });
+
+  it('refuses a binary over the size limit with 413 and stores nothing', async () => {
+    const before = await s.pool.query('SELECT count(*)::int AS n FROM binary_chunk');
+    const res = await put('F10001', 'big', randomBytes(2 * 1024 * 1024 + 1));
+    expect(res.status).toBe(413);
+    expect((await get('F10001', 'big')).status).toBe(404);
+    const after = await s.pool.query('SELECT count(*)::int AS n FROM binary_chunk');
+    expect(after.rows[0].n).toBe(before.rows[0].n);
+  });
+
+  it('stores an empty binary', async () => {
+    expect((await put('F10001', 'empty', Buffer.alloc(0))).status).toBe(201);
+    const res = await get('F10001', 'empty');
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-length')).toBe('0');
+  });
+
+  it('answers an unknown binary with 404 and a bad id with 400', async () => {
+    expect((await get('F10001', 'nope')).status).toBe(404);
+    expect((await get('F10001', 'bad$id')).status).toBe(400);
+  });
+});
