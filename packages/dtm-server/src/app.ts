@@ -15,7 +15,7 @@ import { openApiValidator } from './http/validation.ts';
 import { notFoundHandler, problemHandler } from './http/problem.ts';
 import { operationsRouter } from './routes/operations.ts';
 import { feedRouter } from './routes/feed.ts';
-import { INGEST_JSON_PATHS, ingestJsonParser, ingestRouter } from './routes/ingest.ts';
+import { INGEST_JSON_POSTS, INGEST_JSON_PUTS, ingestJsonParser, ingestRouter } from './routes/ingest.ts';
 
 export interface AppDeps {
   config: Config;
@@ -63,7 +63,9 @@ export function createApp(deps: AppDeps): Express {
   });
 
   app.use(operationsRouter(deps));
-  app.post(INGEST_JSON_PATHS, ingestJsonParser(deps.config));
+  const json = ingestJsonParser(deps.config);
+  app.post(INGEST_JSON_POSTS, json);
+  app.put(INGEST_JSON_PUTS, json);
   app.use(openApiValidator());
   app.use('/v1', feedRouter(deps));
   app.use('/v1/ingest', ingestRouter(deps));

@@ -45,6 +45,8 @@ async function main(argv: string[]): Promise<number> {
   const env = { ...process.env };
   if (values.port) env.DTM_PORT = values.port;
   if (values.host) env.DTM_HOST = values.host;
+  // The demo prints its own summary; keep per-request logs out of it unless asked for.
+  if (command === 'demo' && !env.DTM_LOG_LEVEL) env.DTM_LOG_LEVEL = 'warn';
   const config: Config = loadConfig(env);
   const logger = createLogger(config.logLevel);
 

@@ -21,7 +21,7 @@ afterAll(async () => {
   await db?.drop();
 });
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 const newWrite = (id: string): ResourceWrite => ({
   resourceType: 'Observation', id, versionId: 1, deleted: false, before: 'absent', contentHash: null, sourceUpdatedAt: null,
   body: JSON.stringify({ resourceType: 'Observation', id, meta: { versionId: '1' } }),

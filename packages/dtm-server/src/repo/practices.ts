@@ -32,12 +32,14 @@ export async function ensurePractice(client: PoolClient, ods: string, now: Date)
   await client.query('INSERT INTO practice (ods, created_at) VALUES ($1, $2) ON CONFLICT (ods) DO NOTHING', [ods, now]);
 }
 
-export async function setPracticeName(db: Pool | PoolClient, ods: string, name: string, now: Date): Promise<void> {
-  await db.query(
+export async function setPracticeName(db: Pool | PoolClient, ods: string, name: string, now: Date): Promise<PracticeRow> {
+  const res = await db.query<PracticeRow>(
     `INSERT INTO practice (ods, name, created_at) VALUES ($1, $2, $3)
-     ON CONFLICT (ods) DO UPDATE SET name = excluded.name`,
+     ON CONFLICT (ods) DO UPDATE SET name = excluded.name
+     RETURNING ${COLUMNS}`,
     [ods, name, now],
   );
+  return res.rows[0]!;
 }
 
 /**

@@ -135,3 +135,16 @@ describe('POST /v1/ingest/practices/{ods}/heartbeat', () => {
     expect(await feedState('B10008')).toEqual(['upsert:Patient/p1@1']);
   });
 });
+
+describe('PUT /v1/ingest/practices/{ods}', () => {
+  it('registers a practice with its name, and renames it', async () => {
+    const put = (name: unknown) => fetch(`${s.url}/v1/ingest/practices/B10009`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name }) });
+    const first = await put('The Village Surgery');
+    expect(first.status).toBe(200);
+    expect(await first.json()).toMatchObject({ practice: 'B10009', name: 'The Village Surgery', sourceAsOf: null, staleness: { withinLimit: false } });
+    await put('Village Surgery');
+    const status = (await (await fetch(`${s.url}/v1/practices/B10009/status`)).json()) as { name: string };
+    expect(status.name).toBe('Village Surgery');
+    expect((await put('')).status).toBe(400);
+  });
+});

@@ -2,15 +2,16 @@
 import express, { Router, type Request } from 'express';
 import { HEADERS, type Heartbeat, type IngestBatch } from '@dtm/shared';
 import type { AppDeps } from '../app.ts';
-import { heartbeat, ingestBatch } from '../services/ingest.ts';
+import { heartbeat, ingestBatch, registerPractice } from '../services/ingest.ts';
 import { parseReprDigest, storeBinary } from '../services/binaries.ts';
 
 const param = (req: Request, name: string) => String(req.params[name]);
 
 /** Paths whose JSON body is parsed (before request validation, which reads it). */
-export const INGEST_JSON_PATHS = ['/v1/ingest/practices/:ods/changes', '/v1/ingest/practices/:ods/heartbeat'];
+export const INGEST_JSON_POSTS = ['/v1/ingest/practices/:ods/changes', '/v1/ingest/practices/:ods/heartbeat'];
+export const INGEST_JSON_PUTS = ['/v1/ingest/practices/:ods'];
 
-// JSON bodies on the two POST routes only: a binary PUT may itself be application/json and must be
+// JSON bodies on these routes only: a binary PUT may itself be application/json and must be
 // streamed, not parsed.
 export function ingestJsonParser(config: AppDeps['config']) {
   return express.json({
@@ -41,6 +42,10 @@ export function ingestRouter(deps: AppDeps): Router {
       deps.metrics.ingestBatches.inc({ result: 'refused' });
       throw err;
     }
+  });
+
+  r.put('/practices/:ods', async (req, res) => {
+    res.json(await registerPractice(deps, param(req, 'ods'), (req.body as { name: string }).name));
   });
 
   r.post('/practices/:ods/heartbeat', async (req, res) => {

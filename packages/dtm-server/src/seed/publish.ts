@@ -25,6 +25,10 @@ export async function publishPractice(
 ): Promise<PublishSummary> {
   const batchSize = Math.min(opts.batchSize ?? 1000, INGEST_LIMITS.maxItemsPerBatch);
   const base = `${baseUrl}/v1/ingest/practices/${practice.ods}`;
+  await check(
+    await fetch(base, { method: 'PUT', headers: { 'content-type': 'application/json', ...opts.headers }, body: JSON.stringify({ name: practice.name }) }),
+    'practice registration',
+  );
   for (const b of practice.binaries) {
     await check(
       await fetch(`${base}/binaries/${b.id}`, {
@@ -37,8 +41,10 @@ export async function publishPractice(
   }
   const summary: PublishSummary = { resources: practice.resources.length, created: 0, updated: 0, unchanged: 0, binaries: practice.binaries.length };
   for (let i = 0; i < practice.resources.length; i += batchSize) {
-    const items = practice.resources.slice(i, i + batchSize).map((resource) => ({ op: 'upsert', resource }));
-    const body = JSON.stringify({ sourceAsOf: (opts.sourceAsOf ?? new Date()).toISOString(), items });
+    // The extract reflects the source as of now; each record changed no later than that.
+    const sourceAsOf = (opts.sourceAsOf ?? new Date()).toISOString();
+    const items = practice.resources.slice(i, i + batchSize).map((resource) => ({ op: 'upsert', resource, sourceUpdatedAt: sourceAsOf }));
+    const body = JSON.stringify({ sourceAsOf, items });
     const res = await check(
       await fetch(`${base}/changes`, {
         method: 'POST',

@@ -1,6 +1,6 @@
 // Reading a practice's feed: keyset pages, long-poll, and the page written as JSON text around the
 // stored resource bodies (sent as-is, never parsed and re-serialised).
-import { STALENESS_LIMIT_SECONDS, AVAILABILITY_LIMIT_SECONDS, type PracticeStatus, type Watermark } from '@dtm/shared';
+import { AVAILABILITY_LIMIT_SECONDS, type PracticeList, type PracticeStatus, type Watermark } from '@dtm/shared';
 import type { Pool } from '../db/pool.ts';
 import type { Clock } from '../clock.ts';
 import type { ChangeNotifier } from '../db/notifications.ts';
@@ -10,7 +10,7 @@ import * as changes from '../repo/changes.ts';
 import * as practices from '../repo/practices.ts';
 import { countsByType } from '../repo/resources.ts';
 import { getEpoch } from '../repo/meta.ts';
-import { toWatermark } from './ingest.ts';
+import { staleness, toSummary, toWatermark } from './freshness.ts';
 
 export interface FeedDeps {
   pool: Pool;
@@ -93,11 +93,6 @@ export async function readFeed(deps: FeedDeps, req: FeedRequest): Promise<FeedPa
   return { json, count: page.length, bytes: Buffer.byteLength(json) };
 }
 
-function staleness(sourceAsOf: Date | null, now: Date): PracticeStatus['staleness'] {
-  const seconds = sourceAsOf ? Math.max(0, (now.getTime() - sourceAsOf.getTime()) / 1000) : null;
-  return { seconds, limitSeconds: STALENESS_LIMIT_SECONDS, withinLimit: seconds !== null && seconds <= STALENESS_LIMIT_SECONDS };
-}
-
 export async function practiceStatus(deps: Pick<FeedDeps, 'pool' | 'clock'>, ods: string): Promise<PracticeStatus> {
   const p = await requirePractice(deps.pool, ods);
   const now = deps.clock.now();
@@ -118,16 +113,7 @@ export async function practiceStatus(deps: Pick<FeedDeps, 'pool' | 'clock'>, ods
   };
 }
 
-export async function listPracticeSummaries(deps: Pick<FeedDeps, 'pool' | 'clock'>) {
+export async function listPracticeSummaries(deps: Pick<FeedDeps, 'pool' | 'clock'>): Promise<PracticeList> {
   const now = deps.clock.now();
-  const rows = await practices.listPractices(deps.pool);
-  return {
-    practices: rows.map((p) => ({
-      practice: p.ods,
-      name: p.name,
-      sourceAsOf: p.source_as_of?.toISOString() ?? null,
-      lastUpdatedAt: p.last_updated_at?.toISOString() ?? null,
-      staleness: staleness(p.source_as_of, now),
-    })),
-  };
+  return { practices: (await practices.listPractices(deps.pool)).map((p) => toSummary(p, now)) };
 }

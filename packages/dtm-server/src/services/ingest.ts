@@ -1,7 +1,7 @@
 // Publishing a batch: the whole batch commits or none of it does (one transaction), bounded by the
 // batch size limit so no transaction stays open long enough to hold back the feed horizon.
 import { createHash } from 'node:crypto';
-import { AVAILABILITY_LIMIT_SECONDS, INGEST_LIMITS, PROBLEM_TYPES, type IngestBatch, type IngestResult, type Watermark } from '@dtm/shared';
+import { AVAILABILITY_LIMIT_SECONDS, INGEST_LIMITS, PROBLEM_TYPES, type IngestBatch, type IngestResult, type PracticeSummary, type Watermark } from '@dtm/shared';
 import { inTransaction, type Pool } from '../db/pool.ts';
 import { DtmError, badRequest } from '../errors.ts';
 import type { Clock } from '../clock.ts';
@@ -9,6 +9,7 @@ import { checkItems, countDeltas, keysOf, planBatch } from '../domain/ingest-pla
 import * as practices from '../repo/practices.ts';
 import * as resources from '../repo/resources.ts';
 import * as batches from '../repo/ingest-batches.ts';
+import { toSummary, toWatermark } from './freshness.ts';
 
 export interface IngestOutcome {
   result: IngestResult;
@@ -22,16 +23,6 @@ function checkSourceAsOf(sourceAsOf: string, now: Date, pointer: string): void {
       { pointer, message: `must not be more than ${INGEST_LIMITS.maxFutureSkewSeconds} s ahead of server time` },
     ]);
   }
-}
-
-export function toWatermark(p: practices.PracticeRow, highWaterCursor: string | null, now: Date): Watermark {
-  return {
-    practice: p.ods,
-    sourceAsOf: p.source_as_of?.toISOString() ?? null,
-    lastUpdatedAt: p.last_updated_at?.toISOString() ?? null,
-    highWaterCursor,
-    serverTime: now.toISOString(),
-  };
 }
 
 export async function ingestBatch(
@@ -96,4 +87,9 @@ export async function heartbeat(deps: { pool: Pool; clock: Clock }, ods: string,
     });
     return toWatermark(p, null, now);
   });
+}
+
+export async function registerPractice(deps: { pool: Pool; clock: Clock }, ods: string, name: string): Promise<PracticeSummary> {
+  const now = deps.clock.now();
+  return toSummary(await practices.setPracticeName(deps.pool, ods, name, now), now);
 }

@@ -174,6 +174,29 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/ingest/practices/{ods}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The practice's ODS code (upper-case letters and digits, 3 to 10 characters, e.g. `A12345`). */
+                ods: components["parameters"]["Ods"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Register a practice or update its name
+         * @description A practice is also created by its first batch, heartbeat or binary; this names it (the name appears in status and, later, in the migration paperwork).
+         */
+        put: operations["registerPractice"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/ingest/practices/{ods}/changes": {
         parameters: {
             query?: never;
@@ -312,6 +335,9 @@ export interface components {
             /** @description Upserts equal to the current version and deletes of absent resources; no new version. */
             unchanged: number;
             watermark: components["schemas"]["Watermark"];
+        };
+        PracticeRegistration: {
+            name: string;
         };
         Heartbeat: {
             sourceAsOf: components["schemas"]["Instant"];
@@ -752,6 +778,40 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+        };
+    };
+    registerPractice: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The practice's ODS code (upper-case letters and digits, 3 to 10 characters, e.g. `A12345`). */
+                ods: components["parameters"]["Ods"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "name": "The Village Surgery"
+                 *     }
+                 */
+                "application/json": components["schemas"]["PracticeRegistration"];
+            };
+        };
+        responses: {
+            /** @description Registered. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PracticeSummary"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            415: components["responses"]["UnsupportedMediaType"];
         };
     };
     ingestChanges: {

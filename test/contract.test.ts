@@ -1,0 +1,92 @@
+// The OpenAPI document is the source of truth: the server's real responses must match its schemas,
+// and the constants the code uses must equal the document's limits.
+import { readFile } from 'node:fs/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import addFormats from 'ajv-formats';
+import { parse } from 'yaml';
+import { AVAILABILITY_LIMIT_SECONDS, FEED_LIMITS, INGEST_LIMITS, OPENAPI_PATH, STALENESS_LIMIT_SECONDS } from '@dtm/shared';
+import { startTestServer, type TestServer } from './support/server.ts';
+import { del, ingest, page, upsert } from './support/dtm.ts';
+
+type Doc = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+let doc: Doc;
+let ajv: Ajv2020;
+let s: TestServer;
+
+beforeAll(async () => {
+  doc = parse(await readFile(OPENAPI_PATH, 'utf8')) as Doc;
+  ajv = new Ajv2020({ strict: false, discriminator: true, allErrors: true });
+  addFormats.default(ajv);
+  ajv.addSchema({ $id: 'dtm', components: doc.components }, 'dtm');
+  s = await startTestServer();
+});
+afterAll(async () => s?.stop());
+
+function expectMatches(schemaName: string, body: unknown) {
+  const validate = ajv.getSchema(`dtm#/components/schemas/${schemaName}`)!;
+  const ok = validate(body);
+  expect(ok, `${schemaName}: ${JSON.stringify(validate.errors?.slice(0, 5))}`).toBe(true);
+}
+
+describe('constants mirror the document', () => {
+  it('feed, ingest and freshness limits', () => {
+    const params = doc.paths['/v1/practices/{ods}/changes'].get.parameters as Doc[];
+    const limit = params.find((p) => p.name === 'limit')!.schema;
+    const wait = params.find((p) => p.name === 'wait')!.schema;
+    expect([limit.default, limit.maximum, wait.maximum]).toEqual([FEED_LIMITS.defaultLimit, FEED_LIMITS.maxLimit, FEED_LIMITS.maxWaitSeconds]);
+    expect(doc.components.schemas.IngestBatch.properties.items.maxItems).toBe(INGEST_LIMITS.maxItemsPerBatch);
+    expect(doc.components.schemas.Staleness.properties.limitSeconds.const).toBe(STALENESS_LIMIT_SECONDS);
+    expect(doc.components.schemas.Availability.properties.limitSeconds.const).toBe(AVAILABILITY_LIMIT_SECONDS);
+  });
+
+  it('every operation has an operationId, a summary and its error responses as problem+json', () => {
+    for (const [path, item] of Object.entries(doc.paths as Doc)) {
+      for (const [method, op] of Object.entries(item as Doc)) {
+        if (method === 'parameters') continue;
+        expect(op.operationId, `${method} ${path}`).toBeTruthy();
+        expect(op.summary, `${method} ${path}`).toBeTruthy();
+        if (path.startsWith('/v1')) expect(Object.keys(op.responses).some((c) => c.startsWith('4')), `${method} ${path}`).toBe(true);
+      }
+    }
+  });
+});
+
+describe('responses match their schemas', () => {
+  it('ingest, feed pages with upserts and tombstones, status, practice list', async () => {
+    const r = await ingest(s.url, 'H10001', [upsert('Patient', 'p1', { gender: 'other' }, new Date().toISOString()), upsert('Observation', 'o1')]);
+    expectMatches('IngestResult', r.body);
+    await ingest(s.url, 'H10001', [del('Observation', 'o1')]);
+    const { body } = await page(s.url, 'H10001');
+    expect(body.changes.map((c) => c.op)).toEqual(['upsert', 'delete']);
+    expectMatches('ChangePage', body);
+    expectMatches('PracticeStatus', await (await fetch(`${s.url}/v1/practices/H10001/status`)).json());
+    expectMatches('PracticeList', await (await fetch(`${s.url}/v1/practices`)).json());
+    const hb = await fetch(`${s.url}/v1/ingest/practices/H10001/heartbeat`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ sourceAsOf: new Date().toISOString() }) });
+    expectMatches('Watermark', await hb.json());
+  });
+
+  it('binaries, health and problems', async () => {
+    const put = await fetch(`${s.url}/v1/ingest/practices/H10001/binaries/b1`, { method: 'PUT', headers: { 'content-type': 'text/plain' }, body: 'hello' });
+    expectMatches('BinaryInfo', await put.json());
+    expectMatches('Health', await (await fetch(`${s.url}/health/ready`)).json());
+    expectMatches('Health', await (await fetch(`${s.url}/health/live`)).json());
+    for (const url of ['/v1/practices/Z00000/status', '/v1/practices/H10001/changes?limit=0', '/v1/nothing-here']) {
+      const res = await fetch(`${s.url}${url}`);
+      expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+      const body = (await res.json()) as { status: number; requestId: string };
+      expectMatches('Problem', body);
+      expect(body.status).toBe(res.status);
+      expect(body.requestId).toBe(res.headers.get('x-request-id'));
+    }
+  });
+
+  it('serves the document itself and Prometheus metrics', async () => {
+    const served = await (await fetch(`${s.url}/openapi.yaml`)).text();
+    expect(served).toBe(await readFile(OPENAPI_PATH, 'utf8'));
+    const metrics = await (await fetch(`${s.url}/metrics`)).text();
+    for (const name of ['dtm_http_request_duration_seconds', 'dtm_feed_pages_total', 'dtm_ingest_batches_total', 'dtm_practice_staleness_seconds{practice="H10001"}', 'dtm_oldest_transaction_age_seconds']) {
+      expect(metrics).toContain(name);
+    }
+  });
+});
