@@ -1,0 +1,27 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, ENV_VARS, loadConfig } from './config.ts';
+
+describe('loadConfig', () => {
+  it('has safe defaults and no secrets', () => {
+    const c = loadConfig({});
+    expect(c).toMatchObject({ host: '127.0.0.1', port: 8080, databaseUrl: undefined, logLevel: 'info', poolMax: 20 });
+    expect(c.dataDir).toMatch(/\.dtm-data$/);
+  });
+
+  it('reads every documented variable', () => {
+    const c = loadConfig({ DTM_PORT: '9', DTM_HOST: '0.0.0.0', DATABASE_URL: 'postgres://u@h/db', DTM_MAX_BATCH_BYTES: '2048', DTM_POOL_MAX: '3' });
+    expect(c).toMatchObject({ port: 9, host: '0.0.0.0', databaseUrl: 'postgres://u@h/db', maxBatchBytes: 2048, poolMax: 3 });
+    expect(ENV_VARS.map((v) => v.name)).toContain('DTM_IDLE_TX_TIMEOUT_MS');
+  });
+
+  it.each([
+    [{ DTM_PORT: 'eighty' }, /DTM_PORT must be a whole number/],
+    [{ DTM_PORT: '70000' }, /DTM_PORT must be between 0 and 65535/],
+    [{ DTM_LOG_LEVEL: 'loud' }, /DTM_LOG_LEVEL must be one of/],
+    [{ DATABASE_URL: 'mysql://x' }, /DATABASE_URL must be a postgres/],
+    [{ DTM_POOL_MAX: '1' }, /DTM_POOL_MAX must be between 2/],
+  ])('fails fast on %j', (env, message) => {
+    expect(() => loadConfig(env)).toThrowError(ConfigError);
+    expect(() => loadConfig(env)).toThrowError(message);
+  });
+});
