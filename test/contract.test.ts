@@ -54,25 +54,25 @@ describe('constants mirror the document', () => {
 
 describe('responses match their schemas', () => {
   it('ingest, feed pages with upserts and tombstones, status, practice list', async () => {
-    const r = await ingest(s.url, 'H10001', [upsert('Patient', 'p1', { gender: 'other' }, new Date().toISOString()), upsert('Observation', 'o1')]);
+    const r = await ingest(s, 'H10001', [upsert('Patient', 'p1', { gender: 'other' }, new Date().toISOString()), upsert('Observation', 'o1')]);
     expectMatches('IngestResult', r.body);
-    await ingest(s.url, 'H10001', [del('Observation', 'o1')]);
-    const { body } = await page(s.url, 'H10001');
+    await ingest(s, 'H10001', [del('Observation', 'o1')]);
+    const { body } = await page(s, 'H10001');
     expect(body.changes.map((c) => c.op)).toEqual(['upsert', 'delete']);
     expectMatches('ChangePage', body);
-    expectMatches('PracticeStatus', await (await fetch(`${s.url}/v1/practices/H10001/status`)).json());
-    expectMatches('PracticeList', await (await fetch(`${s.url}/v1/practices`)).json());
-    const hb = await fetch(`${s.url}/v1/ingest/practices/H10001/heartbeat`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ sourceAsOf: new Date().toISOString() }) });
+    expectMatches('PracticeStatus', await (await s.fetch(`/v1/practices/H10001/status`)).json());
+    expectMatches('PracticeList', await (await s.fetch(`/v1/practices`)).json());
+    const hb = await s.fetch(`/v1/ingest/practices/H10001/heartbeat`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ sourceAsOf: new Date().toISOString() }) });
     expectMatches('Watermark', await hb.json());
   });
 
   it('binaries, health and problems', async () => {
-    const put = await fetch(`${s.url}/v1/ingest/practices/H10001/binaries/b1`, { method: 'PUT', headers: { 'content-type': 'text/plain' }, body: 'hello' });
+    const put = await s.fetch(`/v1/ingest/practices/H10001/binaries/b1`, { method: 'PUT', headers: { 'content-type': 'text/plain' }, body: 'hello' });
     expectMatches('BinaryInfo', await put.json());
     expectMatches('Health', await (await fetch(`${s.url}/health/ready`)).json());
     expectMatches('Health', await (await fetch(`${s.url}/health/live`)).json());
     for (const url of ['/v1/practices/Z00000/status', '/v1/practices/H10001/changes?limit=0', '/v1/nothing-here']) {
-      const res = await fetch(`${s.url}${url}`);
+      const res = await s.fetch(url);
       expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
       const body = (await res.json()) as { status: number; requestId: string };
       expectMatches('Problem', body);

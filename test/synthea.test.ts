@@ -42,7 +42,7 @@ describe.skipIf(!process.env.CI && !(await readdir(DATA_DIR).catch(() => null)))
     const totals = { created: 0, updated: 0, unchanged: 0 };
     for (let i = 0; i < resources.length; i += 2000) {
       const items = resources.slice(i, i + 2000).map((resource) => ({ op: 'upsert' as const, resource }));
-      const r = await ingest(s.url, ODS, items);
+      const r = await ingest(s, ODS, items);
       expect(r.status, JSON.stringify(r.body).slice(0, 500)).toBe(200);
       for (const k of ['created', 'updated', 'unchanged'] as const) totals[k] += r.body[k] as number;
     }
@@ -53,7 +53,7 @@ describe.skipIf(!process.env.CI && !(await readdir(DATA_DIR).catch(() => null)))
     expect(totals.created).toBe(expected.size);
     expect(totals.created + totals.updated + totals.unchanged).toBe(resources.length);
 
-    const { changes } = await readAll(s.url, ODS, undefined, 5000);
+    const { changes } = await readAll(s, ODS, undefined, 5000);
     expect(changes.length).toBe(expected.size);
     const mismatched: string[] = [];
     for (const c of changes) {
@@ -64,7 +64,7 @@ describe.skipIf(!process.env.CI && !(await readdir(DATA_DIR).catch(() => null)))
     }
     expect(mismatched).toEqual([]);
 
-    const status = (await (await fetch(`${s.url}/v1/practices/${ODS}/status`)).json()) as { counts: { resourceType: string; live: number }[] };
+    const status = (await (await s.fetch(`/v1/practices/${ODS}/status`)).json()) as { counts: { resourceType: string; live: number }[] };
     const byType = Object.fromEntries(status.counts.map((c) => [c.resourceType, c.live]));
     expect(byType).toMatchObject({ Claim: 6083, ExplanationOfBenefit: 3697, Observation: 16315, Organization: 203, Practitioner: 203, Group: 1 });
   });

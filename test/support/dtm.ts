@@ -1,15 +1,16 @@
 // Small HTTP helpers for tests: publish batches and read a whole feed the way a Target would.
 import type { ChangePage, IngestItem, Change } from '@dtm/shared';
+import type { Api } from './server.ts';
 
 export const SOURCE_AS_OF = () => new Date().toISOString();
 
 export async function ingest(
-  baseUrl: string,
+  api: Api,
   ods: string,
   items: IngestItem[],
   opts: { key?: string; sourceAsOf?: string; raw?: string; headers?: Record<string, string> } = {},
 ): Promise<{ status: number; body: Record<string, unknown>; headers: Headers }> {
-  const res = await fetch(`${baseUrl}/v1/ingest/practices/${ods}/changes`, {
+  const res = await api.fetch(`/v1/ingest/practices/${ods}/changes`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...(opts.key ? { 'idempotency-key': opts.key } : {}), ...opts.headers },
     body: opts.raw ?? JSON.stringify({ sourceAsOf: opts.sourceAsOf ?? SOURCE_AS_OF(), items }),
@@ -18,20 +19,20 @@ export async function ingest(
   return { status: res.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : {}, headers: res.headers };
 }
 
-export async function page(baseUrl: string, ods: string, params: Record<string, string | number | undefined> = {}) {
+export async function page(api: Api, ods: string, params: Record<string, string | number | undefined> = {}) {
   const q = new URLSearchParams();
   for (const [k, v] of Object.entries(params)) if (v !== undefined) q.set(k, String(v));
-  const res = await fetch(`${baseUrl}/v1/practices/${ods}/changes?${q}`);
+  const res = await api.fetch(`/v1/practices/${ods}/changes?${q}`);
   const body = (await res.json()) as ChangePage & Record<string, unknown>;
-  return { status: res.status, body };
+  return { status: res.status, body, headers: res.headers };
 }
 
 /** Reads from `since` until upToDate; returns every change in order and the last cursor. */
-export async function readAll(baseUrl: string, ods: string, since?: string, limit = 1000) {
+export async function readAll(api: Api, ods: string, since?: string, limit = 1000) {
   const changes: Change[] = [];
   let cursor = since;
   for (;;) {
-    const { status, body } = await page(baseUrl, ods, { since: cursor, limit });
+    const { status, body } = await page(api, ods, { since: cursor, limit });
     if (status !== 200) throw new Error(`feed answered ${status}: ${JSON.stringify(body)}`);
     changes.push(...body.changes);
     cursor = body.nextCursor ?? cursor;

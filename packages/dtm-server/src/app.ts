@@ -3,8 +3,9 @@
 // main.ts is the only place that listens.
 import { randomUUID } from 'node:crypto';
 import express, { type Express } from 'express';
+import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
-import { HEADERS } from '@dtm/shared';
+import { HEADERS, TOKEN_PATH } from '@dtm/shared';
 import type { Config } from './config.ts';
 import type { Pool } from './db/pool.ts';
 import type { Logger } from './logger.ts';
@@ -15,6 +16,10 @@ import { openApiValidator } from './http/validation.ts';
 import { notFoundHandler, problemHandler } from './http/problem.ts';
 import { operationsRouter } from './routes/operations.ts';
 import { feedRouter } from './routes/feed.ts';
+import { oauthRouter } from './routes/oauth.ts';
+import { auditRouter } from './routes/audit.ts';
+import { accessLog } from './http/audit.ts';
+import { requireToken } from './http/security.ts';
 import { INGEST_JSON_POSTS, INGEST_JSON_PUTS, ingestJsonParser, ingestRouter } from './routes/ingest.ts';
 
 export interface AppDeps {
@@ -26,6 +31,8 @@ export interface AppDeps {
   metrics: Metrics;
   /** Aborted on SIGTERM: long-polls answer at once so the drain is quick. */
   shutdownSignal: AbortSignal;
+  /** Known once the server listens (or from DTM_PUBLIC_URL): the assertion audience. */
+  urls: { tokenEndpoint: () => string };
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -34,6 +41,10 @@ export function createApp(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
+  // Behind a TLS-terminating proxy, req.ip and req.protocol come from X-Forwarded-* only if trusted.
+  if (deps.config.trustProxy) app.set('trust proxy', /^\d+$/.test(deps.config.trustProxy) ? Number(deps.config.trustProxy) : deps.config.trustProxy);
+  // Security headers; no CORS headers are ever sent (browsers cannot call the DTM cross-origin).
+  app.use(helmet());
 
   app.use(
     pinoHttp({
@@ -63,12 +74,17 @@ export function createApp(deps: AppDeps): Express {
   });
 
   app.use(operationsRouter(deps));
+  app.use(['/v1', TOKEN_PATH], accessLog(deps));
+  app.use(oauthRouter(deps));
+  // Authentication comes before request validation: a caller without a token learns nothing else.
+  app.use('/v1', requireToken(deps));
   const json = ingestJsonParser(deps.config);
   app.post(INGEST_JSON_POSTS, json);
   app.put(INGEST_JSON_PUTS, json);
   app.use(openApiValidator());
   app.use('/v1', feedRouter(deps));
   app.use('/v1/ingest', ingestRouter(deps));
+  app.use('/v1/ingest', auditRouter(deps));
   app.use(notFoundHandler);
   app.use(problemHandler);
   return app;

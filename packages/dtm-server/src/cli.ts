@@ -19,7 +19,22 @@ Usage:
   dtm-server reset-epoch --yes             After restoring the database from a backup: renumber the
                                            feed and change the epoch so every reader's old cursor is
                                            refused (409) and they resync, instead of missing changes.
+  dtm-server clients add --id ID --role publisher|consumer [--name NAME]
+                   (--jwks-file FILE | --jwks-url URL | --generate-key PRIVATE_KEY_FILE)
+  dtm-server clients list | clients revoke --id ID
+  dtm-server grants add --client ID --practice ODS [--from ISO] [--until ISO]
+                   [--sessions-per-day N (default 1)] [--requests-per-minute N (default 600)]
+  dtm-server grants list [--client ID] [--practice ODS] | grants revoke --client ID --practice ODS
+  dtm-server audit --practice ODS [--since ISO] [--limit N] [--json]
+                                           The access log of a practice.
+  dtm-server token --url BASE_URL --client-id ID --private-key FILE
+                                           Print an access token (for trying the API with curl).
   dtm-server --help                        This text.
+
+Clients authenticate with OAuth 2.0 client credentials and a signed JWT assertion (RFC 7523):
+POST /oauth2/token with grant_type=client_credentials, client_assertion_type=
+urn:ietf:params:oauth:client-assertion-type:jwt-bearer and client_assertion=<JWT signed with the
+client's registered key; iss=sub=client id, aud=<public URL>/oauth2/token, exp <= 5 min, unique jti>.
 
 Environment:
 ${ENV_VARS.map((v) => `  ${v.name.padEnd(26)}${v.description} Default: ${v.default}`).join('\n')}
@@ -35,6 +50,13 @@ async function main(argv: string[]): Promise<number> {
       host: { type: 'string' },
       patients: { type: 'string' },
       yes: { type: 'boolean' },
+      json: { type: 'boolean' },
+      id: { type: 'string' }, name: { type: 'string' }, role: { type: 'string' },
+      'jwks-file': { type: 'string' }, 'jwks-url': { type: 'string' }, 'generate-key': { type: 'string' },
+      client: { type: 'string' }, practice: { type: 'string' }, from: { type: 'string' }, until: { type: 'string' },
+      'sessions-per-day': { type: 'string' }, 'requests-per-minute': { type: 'string' },
+      since: { type: 'string' }, limit: { type: 'string' },
+      url: { type: 'string' }, 'client-id': { type: 'string' }, 'private-key': { type: 'string' },
     },
   });
   const command = positionals[0];
@@ -85,6 +107,11 @@ async function main(argv: string[]): Promise<number> {
       }
       return 0;
     }
+    case 'clients':
+    case 'grants':
+    case 'audit':
+    case 'token':
+      return (await import('./admin-cli.ts')).runAdmin(command, positionals[1], values, config, logger);
     default:
       process.stderr.write(`unknown command "${command}"\n\n${HELP}`);
       return 2;
@@ -97,6 +124,11 @@ main(process.argv.slice(2)).then(
   },
   (err: unknown) => {
     const msg = err instanceof ConfigError ? `configuration error: ${err.message}` : `dtm-server: ${(err as Error).message}`;
+    // Admin mistakes (AdminError) are the user's to fix: exit 2 like a usage error.
+    if ((err as Error).name === 'AdminError') {
+      process.stderr.write(msg + '\n');
+      process.exit(2);
+    }
     process.stderr.write(msg + '\n');
     process.exit(1);
   },

@@ -15,6 +15,17 @@ export interface Config {
   idleInTransactionTimeoutMs: number;
   poolMax: number;
   shutdownGraceMs: number;
+  /** Externally visible base URL; the token endpoint (the assertion's `aud`) is under it. */
+  publicUrl: string | undefined;
+  accessTokenTtlSeconds: number;
+  /** A new retrieval session starts after this long without a feed request. */
+  sessionGapSeconds: number;
+  tlsCertFile: string | undefined;
+  tlsKeyFile: string | undefined;
+  tlsClientCaFile: string | undefined;
+  /** Express `trust proxy` setting when behind a TLS-terminating proxy. */
+  trustProxy: string | undefined;
+  metricsToken: string | undefined;
 }
 
 export interface EnvVarDoc {
@@ -35,6 +46,14 @@ export const ENV_VARS: EnvVarDoc[] = [
   { name: 'DTM_STATEMENT_TIMEOUT_MS', default: '30000', description: 'PostgreSQL statement_timeout for every pooled connection.' },
   { name: 'DTM_IDLE_TX_TIMEOUT_MS', default: '60000', description: 'PostgreSQL idle_in_transaction_session_timeout: an abandoned transaction would hold back the feed horizon.' },
   { name: 'DTM_POOL_MAX', default: '20', description: 'Maximum PostgreSQL connections per server process.' },
+  { name: 'DTM_PUBLIC_URL', default: '(the listen URL)', description: 'Base URL clients use, e.g. https://dtm.example.nhs.uk; client assertions must name <DTM_PUBLIC_URL>/oauth2/token as aud.' },
+  { name: 'DTM_ACCESS_TOKEN_TTL_SECONDS', default: '300', description: 'Lifetime of issued access tokens.' },
+  { name: 'DTM_SESSION_GAP_SECONDS', default: '900', description: 'A consumer\'s feed requests with no gap longer than this are one retrieval session (counted against the grant\'s sessions per 24 h).' },
+  { name: 'DTM_TLS_CERT_FILE', default: '(unset)', description: 'PEM certificate chain: serve HTTPS directly (with DTM_TLS_KEY_FILE).' },
+  { name: 'DTM_TLS_KEY_FILE', default: '(unset)', description: 'PEM private key for DTM_TLS_CERT_FILE.' },
+  { name: 'DTM_TLS_CLIENT_CA_FILE', default: '(unset)', description: 'PEM CA bundle: require client certificates signed by it (mutual TLS).' },
+  { name: 'DTM_TRUST_PROXY', default: '(unset)', description: 'Express trust proxy value (e.g. loopback, 10.0.0.0/8, or a hop count) when a proxy terminates TLS.' },
+  { name: 'DTM_METRICS_TOKEN', default: '(unset)', description: 'Bearer token required by /metrics. Unset: /metrics answers loopback callers only.' },
   { name: 'DTM_SHUTDOWN_GRACE_MS', default: '30000', description: 'On SIGTERM, how long to let in-flight requests finish before closing.' },
 ];
 
@@ -51,6 +70,20 @@ function int(env: Env, name: string, fallback: number, min: number, max: number)
   return n;
 }
 
+function url(env: Env, name: string): string | undefined {
+  const raw = env[name]?.trim();
+  if (!raw) return undefined;
+  if (!/^https?:\/\/[^/]+(\/.*)?$/.test(raw)) throw new ConfigError(`${name} must be an http(s) URL, got "${raw}"`);
+  return raw.replace(/\/+$/, '');
+}
+
+function secret(env: Env, name: string): string | undefined {
+  const raw = env[name];
+  if (!raw) return undefined;
+  if (raw.length < 24) throw new ConfigError(`${name} must be at least 24 characters (use a random value)`);
+  return raw;
+}
+
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
 export function loadConfig(env: Env = process.env, overrides: Partial<Config> = {}): Config {
@@ -61,6 +94,12 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
   const databaseUrl = env.DATABASE_URL?.trim() || undefined;
   if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
     throw new ConfigError('DATABASE_URL must be a postgres:// or postgresql:// URL');
+  }
+  if (Boolean(env.DTM_TLS_CERT_FILE) !== Boolean(env.DTM_TLS_KEY_FILE)) {
+    throw new ConfigError('DTM_TLS_CERT_FILE and DTM_TLS_KEY_FILE must be set together');
+  }
+  if (env.DTM_TLS_CLIENT_CA_FILE && !env.DTM_TLS_CERT_FILE) {
+    throw new ConfigError('DTM_TLS_CLIENT_CA_FILE needs DTM_TLS_CERT_FILE and DTM_TLS_KEY_FILE');
   }
   return {
     host: env.DTM_HOST ?? '127.0.0.1',
@@ -74,6 +113,14 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     idleInTransactionTimeoutMs: int(env, 'DTM_IDLE_TX_TIMEOUT_MS', 60_000, 1000, 3_600_000),
     poolMax: int(env, 'DTM_POOL_MAX', 20, 2, 1000),
     shutdownGraceMs: int(env, 'DTM_SHUTDOWN_GRACE_MS', 30_000, 0, 600_000),
+    publicUrl: url(env, 'DTM_PUBLIC_URL'),
+    accessTokenTtlSeconds: int(env, 'DTM_ACCESS_TOKEN_TTL_SECONDS', 300, 30, 86_400),
+    sessionGapSeconds: int(env, 'DTM_SESSION_GAP_SECONDS', 900, 1, 86_400),
+    tlsCertFile: env.DTM_TLS_CERT_FILE || undefined,
+    tlsKeyFile: env.DTM_TLS_KEY_FILE || undefined,
+    tlsClientCaFile: env.DTM_TLS_CLIENT_CA_FILE || undefined,
+    trustProxy: env.DTM_TRUST_PROXY || undefined,
+    metricsToken: secret(env, 'DTM_METRICS_TOKEN'),
     ...overrides,
   };
 }

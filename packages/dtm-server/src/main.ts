@@ -2,7 +2,10 @@
 // drain (stop accepting, answer long-polls, finish in-flight requests, close the pool). This is the
 // only module that calls listen().
 import type { AddressInfo } from 'node:net';
+import { readFileSync } from 'node:fs';
 import http from 'node:http';
+import https from 'node:https';
+import { TOKEN_PATH } from '@dtm/shared';
 import type { Config } from './config.ts';
 import { createApp } from './app.ts';
 import { systemClock, type Clock } from './clock.ts';
@@ -49,9 +52,21 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   await notifier.start();
   const shutdown = new AbortController();
   const metrics = createMetrics(pool, clock, { defaultMetrics: true });
-  const app = createApp({ config, pool, logger, clock, notifier, metrics, shutdownSignal: shutdown.signal });
+  let tokenEndpoint = config.publicUrl ? `${config.publicUrl}${TOKEN_PATH}` : '';
+  const urls = { tokenEndpoint: () => tokenEndpoint };
+  const app = createApp({ config, pool, logger, clock, notifier, metrics, shutdownSignal: shutdown.signal, urls });
 
-  const server = http.createServer(app);
+  // HTTPS directly from certificate files (optionally requiring client certificates), or plain HTTP
+  // behind a TLS-terminating proxy (DTM_TRUST_PROXY). The DTM crosses the internet: never plain HTTP there.
+  const tls = config.tlsCertFile && config.tlsKeyFile;
+  const server = tls
+    ? https.createServer({
+        cert: readFileSync(config.tlsCertFile!),
+        key: readFileSync(config.tlsKeyFile!),
+        ...(config.tlsClientCaFile ? { ca: readFileSync(config.tlsClientCaFile), requestCert: true, rejectUnauthorized: true } : {}),
+        minVersion: 'TLSv1.2',
+      }, app)
+    : http.createServer(app);
   // Long-polls hold a request for up to 60 s; keep sockets longer than that.
   server.requestTimeout = 120_000;
   server.headersTimeout = 30_000;
@@ -62,8 +77,9 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   });
   const { port } = server.address() as AddressInfo;
   const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
-  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
-  logger.info({ url, database: database.embedded ? 'embedded' : 'DATABASE_URL' }, 'dtm-server listening');
+  const url = `${tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  if (!config.publicUrl) tokenEndpoint = `${url}${TOKEN_PATH}`;
+  logger.info({ url, tokenEndpoint, database: database.embedded ? 'embedded' : 'DATABASE_URL' }, 'dtm-server listening');
 
   let closing: Promise<void> | null = null;
   const close = () => {

@@ -13,6 +13,8 @@ export interface Metrics {
   feedChanges: client.Counter;
   ingestBatches: client.Counter<'result'>;
   ingestChanges: client.Counter<'kind'>;
+  authFailures: client.Counter<'reason'>;
+  authzRefusals: client.Counter<'reason'>;
 }
 
 export function createMetrics(pool: Pool, clock: Clock, opts: { defaultMetrics?: boolean } = {}): Metrics {
@@ -31,6 +33,8 @@ export function createMetrics(pool: Pool, clock: Clock, opts: { defaultMetrics?:
     feedChanges: new client.Counter({ name: 'dtm_feed_changes_total', help: 'Changes served in feed pages.', registers: [registry] }),
     ingestBatches: new client.Counter({ name: 'dtm_ingest_batches_total', help: 'Ingest batches by result.', labelNames: ['result'], registers: [registry] }),
     ingestChanges: new client.Counter({ name: 'dtm_ingest_changes_total', help: 'Ingested items by outcome.', labelNames: ['kind'], registers: [registry] }),
+    authFailures: new client.Counter({ name: 'dtm_auth_failures_total', help: 'Failed authentications (token endpoint errors and refused bearer tokens) by reason.', labelNames: ['reason'], registers: [registry] }),
+    authzRefusals: new client.Counter({ name: 'dtm_authz_refusals_total', help: 'Authorisation refusals (403) and limits (429) by reason.', labelNames: ['reason'], registers: [registry] }),
   };
   new client.Gauge({
     name: 'dtm_practice_staleness_seconds',

@@ -5,12 +5,16 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../../../test/support/db.ts';
 import { ingest, page, readAll, upsert } from '../../../test/support/dtm.ts';
+import { createApi, registerTestClients, type Api } from '../../../test/support/server.ts';
+import { createPool, type Pool } from './db/pool.ts';
+import { migrate } from './db/migrate.ts';
+import { createLogger } from './logger.ts';
+import { systemClock } from './clock.ts';
 
 const CLI = fileURLToPath(new URL('./cli.ts', import.meta.url));
 
-interface Proc {
+interface Proc extends Api {
   child: ChildProcess;
-  url: string;
   exited: Promise<number | null>;
 }
 
@@ -25,7 +29,7 @@ function startProcess(databaseUrl: string): Promise<Proc> {
     child.stdout!.on('data', (d: Buffer) => {
       out += d.toString();
       const m = /"url":"(http:[^"]+)".*dtm-server listening/.exec(out);
-      if (m) resolve({ child, url: m[1]!, exited });
+      if (m) resolve({ child, exited, ...createApi(m[1]!, keys, { pool, clock: systemClock }) });
     });
     child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
     void exited.then((code) => reject(new Error(`server exited ${code} before listening: ${out.slice(0, 2000)}`)));
@@ -33,34 +37,40 @@ function startProcess(databaseUrl: string): Promise<Proc> {
 }
 
 let db: TestDatabase;
+let pool: Pool;
+let keys: Awaited<ReturnType<typeof registerTestClients>>;
 let a: Proc;
 let b: Proc;
 beforeAll(async () => {
   db = await createTestDatabase();
+  pool = createPool({ connectionString: db.url, max: 2, statementTimeoutMs: 10_000, idleInTransactionTimeoutMs: 10_000 }, createLogger('silent'));
+  await migrate(pool);
+  keys = await registerTestClients({ pool, clock: systemClock });
   // Started together: migrations run once, under the advisory lock.
   [a, b] = await Promise.all([startProcess(db.url), startProcess(db.url)]);
 });
 afterAll(async () => {
   for (const p of [a, b]) if (p && p.child.exitCode === null) p.child.kill('SIGKILL');
+  await pool?.end();
   await db?.drop();
 });
 
 describe('two server processes on one database', () => {
   it('serve the same feed', async () => {
-    await ingest(a.url, 'G10001', [upsert('Patient', 'p1'), upsert('Patient', 'p2')]);
-    await ingest(b.url, 'G10001', [upsert('Patient', 'p3')]);
-    const fromA = await readAll(a.url, 'G10001');
-    const fromB = await readAll(b.url, 'G10001');
+    await ingest(a, 'G10001', [upsert('Patient', 'p1'), upsert('Patient', 'p2')]);
+    await ingest(b, 'G10001', [upsert('Patient', 'p3')]);
+    const fromA = await readAll(a, 'G10001');
+    const fromB = await readAll(b, 'G10001');
     expect(fromA.changes.map((c) => c.id)).toEqual(['p1', 'p2', 'p3']);
     expect(fromB.changes).toEqual(fromA.changes);
   });
 
   it("wake each other's long-polls", async () => {
-    const { cursor } = await readAll(b.url, 'G10001');
-    const waiting = page(b.url, 'G10001', { since: cursor, wait: 30 });
+    const { cursor } = await readAll(b, 'G10001');
+    const waiting = page(b, 'G10001', { since: cursor, wait: 30 });
     await new Promise((r) => setTimeout(r, 300));
     const t = Date.now();
-    await ingest(a.url, 'G10001', [upsert('Patient', 'p4')]);
+    await ingest(a, 'G10001', [upsert('Patient', 'p4')]);
     const { body } = await waiting;
     expect(body.changes.map((c) => c.id)).toEqual(['p4']);
     expect(Date.now() - t).toBeLessThan(5000);
@@ -72,7 +82,7 @@ describe('two server processes on one database', () => {
     const writer = async (w: number) => {
       for (let i = 0; i < 15; i++) {
         const batch = [`w${w}-${i}-a`, `w${w}-${i}-b`];
-        const r = await ingest((i + w) % 2 ? a.url : b.url, 'G10002', batch.map((id) => upsert('Observation', id)));
+        const r = await ingest((i + w) % 2 ? a : b, 'G10002', batch.map((id) => upsert('Observation', id)));
         expect(r.status).toBe(200);
         ids.push(...batch);
       }
@@ -82,7 +92,7 @@ describe('two server processes on one database', () => {
       let cursor: string | undefined;
       for (let n = 0; ; n++) {
         const done = !writing;
-        const r = await page(n % 2 ? a.url : b.url, 'G10002', { since: cursor, limit: 4 });
+        const r = await page(n % 2 ? a : b, 'G10002', { since: cursor, limit: 4 });
         if (r.status === 404) continue; // practice not created yet
         seen.push(...r.body.changes.map((c) => c.id));
         cursor = r.body.nextCursor ?? cursor;
@@ -97,8 +107,8 @@ describe('two server processes on one database', () => {
   });
 
   it('drain on SIGTERM: an open long-poll is answered and the process exits 0', async () => {
-    const { cursor } = await readAll(a.url, 'G10001');
-    const waiting = page(a.url, 'G10001', { since: cursor, wait: 60 });
+    const { cursor } = await readAll(a, 'G10001');
+    const waiting = page(a, 'G10001', { since: cursor, wait: 60 });
     await new Promise((r) => setTimeout(r, 300));
     const t = Date.now();
     a.child.kill('SIGTERM');
@@ -108,6 +118,6 @@ describe('two server processes on one database', () => {
     expect(await a.exited).toBe(0);
     expect(Date.now() - t).toBeLessThan(10_000);
     // The other process carries on.
-    expect((await readAll(b.url, 'G10001')).changes.length).toBe(4);
+    expect((await readAll(b, 'G10001')).changes.length).toBe(4);
   });
 });

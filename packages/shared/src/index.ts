@@ -7,3 +7,4 @@ export type { paths, components, operations } from './generated/openapi.ts';
 
 /** Absolute path of the OpenAPI document, for servers that validate against it or serve it. */
 export const OPENAPI_PATH = new URL('../openapi/dtm.yaml', import.meta.url).pathname;
+export * from './auth.ts';

@@ -38,25 +38,25 @@ async function heldWrite(ods: string, ids: string[], release: Promise<void>) {
 describe('feed visibility horizon', () => {
   it('does not pass a change whose transaction started earlier but commits later', async () => {
     const ods = 'E10001';
-    await ingest(s.url, ods, [upsert('Patient', 'p0')]);
-    const { cursor } = await readAll(s.url, ods);
+    await ingest(s, ods, [upsert('Patient', 'p0')]);
+    const { cursor } = await readAll(s, ods);
     let release!: () => void;
     const early = heldWrite(ods, ['early'], new Promise<void>((r) => (release = r)));
     await sleep(100); // "early" now holds the older transaction id, uncommitted
     await inTransaction(s.pool, (c) => writeResources(c, ods, [newWrite('late')], new Date()));
     // "late" has committed, but a reader must not be handed it yet: its cursor would pass "early".
-    const blocked = await page(s.url, ods, { since: cursor });
+    const blocked = await page(s, ods, { since: cursor });
     expect(blocked.body.changes).toEqual([]);
     expect(blocked.body.upToDate).toBe(true);
     release();
     await early;
-    const after = await readAll(s.url, ods, cursor);
+    const after = await readAll(s, ods, cursor);
     expect(after.changes.map((c) => c.id).sort()).toEqual(['early', 'late']);
   });
 
   it('delivers every one of many concurrently committed new resources exactly once to a concurrent reader', async () => {
     const ods = 'E10002';
-    await ingest(s.url, ods, [upsert('Patient', 'seed')]);
+    await ingest(s, ods, [upsert('Patient', 'seed')]);
     const written: string[] = [];
     let writing = true;
     const rawWriter = async (w: number) => {
@@ -69,7 +69,7 @@ describe('feed visibility horizon', () => {
     const httpWriter = async (w: number) => {
       for (let i = 0; i < 12; i++) {
         const ids = [0, 1].map((k) => `h${w}-${i}-${k}`);
-        const r = await ingest(s.url, ods, ids.map((id) => upsert('Observation', id)));
+        const r = await ingest(s, ods, ids.map((id) => upsert('Observation', id)));
         expect(r.status).toBe(200);
         written.push(...ids);
       }
@@ -79,7 +79,7 @@ describe('feed visibility horizon', () => {
       let cursor: string | undefined;
       for (;;) {
         const done = !writing;
-        const { status, body } = await page(s.url, ods, { since: cursor, limit: 1 + Math.floor(Math.random() * 7) });
+        const { status, body } = await page(s, ods, { since: cursor, limit: 1 + Math.floor(Math.random() * 7) });
         expect(status).toBe(200);
         seen.push(...body.changes.map((c: Change) => c.id));
         cursor = body.nextCursor ?? cursor;
@@ -100,7 +100,7 @@ describe('feed visibility horizon', () => {
   it('ends a reader racing updates and deletes at exactly the published state, versions never going back', async () => {
     const ods = 'E10003';
     const ids = Array.from({ length: 25 }, (_, i) => `x${i}`);
-    await ingest(s.url, ods, ids.map((id) => upsert('Condition', id, { n: 0 })));
+    await ingest(s, ods, ids.map((id) => upsert('Condition', id, { n: 0 })));
     let writing = true;
     const writer = async (w: number) => {
       for (let i = 0; i < 15; i++) {
@@ -108,7 +108,7 @@ describe('feed visibility horizon', () => {
           const id = ids[Math.floor(Math.random() * ids.length)]!;
           return Math.random() < 0.25 ? del('Condition', id) : upsert('Condition', id, { n: `${w}-${i}-${Math.random()}` });
         });
-        expect((await ingest(s.url, ods, items)).status).toBe(200);
+        expect((await ingest(s, ods, items)).status).toBe(200);
       }
     };
     const state = new Map<string, { version: number; deleted: boolean }>();
@@ -116,7 +116,7 @@ describe('feed visibility horizon', () => {
       let cursor: string | undefined;
       for (;;) {
         const done = !writing;
-        const { body } = await page(s.url, ods, { since: cursor, limit: 3 });
+        const { body } = await page(s, ods, { since: cursor, limit: 3 });
         for (const c of body.changes) {
           const prev = state.get(c.id);
           expect(Number(c.versionId)).toBeGreaterThan(prev?.version ?? 0);
@@ -130,7 +130,7 @@ describe('feed visibility horizon', () => {
     await Promise.all([0, 1, 2, 3].map(writer));
     writing = false;
     await reading;
-    const truth = await readAll(s.url, ods);
+    const truth = await readAll(s, ods);
     expect(Object.fromEntries(state)).toEqual(
       Object.fromEntries(truth.changes.map((c) => [c.id, { version: Number(c.versionId), deleted: c.op === 'delete' }])),
     );

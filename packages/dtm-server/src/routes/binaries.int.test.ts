@@ -12,9 +12,9 @@ afterAll(async () => s?.stop());
 
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('base64');
 const put = (ods: string, id: string, body: Buffer, headers: Record<string, string> = {}) =>
-  fetch(`${s.url}/v1/ingest/practices/${ods}/binaries/${id}`, { method: 'PUT', headers: { 'content-type': 'application/pdf', ...headers }, body });
+  s.fetch(`/v1/ingest/practices/${ods}/binaries/${id}`, { method: 'PUT', headers: { 'content-type': 'application/pdf', ...headers }, body });
 const get = (ods: string, id: string, headers: Record<string, string> = {}) =>
-  fetch(`${s.url}/v1/practices/${ods}/binaries/${id}`, { headers });
+  s.fetch(`/v1/practices/${ods}/binaries/${id}`, { headers });
 
 describe('binaries', () => {
   // Larger than one 256 KiB chunk and not a multiple of it, so ranges cross chunk boundaries.
@@ -27,7 +27,7 @@ describe('binaries', () => {
       id: 'doc1', contentType: 'application/pdf', size: content.length, sha256: sha256(content),
       sha1: createHash('sha1').update(content).digest('base64'), url: 'Binary/doc1',
     });
-    const status = (await (await fetch(`${s.url}/v1/practices/F10001/status`)).json()) as { binaries: unknown };
+    const status = (await (await s.fetch(`/v1/practices/F10001/status`)).json()) as { binaries: unknown };
     expect(status.binaries).toEqual({ count: 1, bytes: content.length });
   });
 
@@ -70,7 +70,7 @@ describe('binaries', () => {
     expect((await put('F10001', 'doc1', v2)).status).toBe(201);
     const res = await get('F10001', 'doc1');
     expect(Buffer.from(await res.arrayBuffer()).toString()).toBe('second version');
-    const status = (await (await fetch(`${s.url}/v1/practices/F10001/status`)).json()) as { binaries: unknown };
+    const status = (await (await s.fetch(`/v1/practices/F10001/status`)).json()) as { binaries: unknown };
     expect(status.binaries).toEqual({ count: 1, bytes: v2.length });
     const chunks = await s.pool.query('SELECT count(*)::int AS n FROM binary_chunk');
     expect(chunks.rows[0].n).toBe(1); // the old content's chunks are gone

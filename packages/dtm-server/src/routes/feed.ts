@@ -1,27 +1,39 @@
-// Target side: read a practice's changes, binaries and freshness. Handlers are thin: parse, call a
-// service, write. (Issue 3 inserts authenticate/authorise middleware ahead of these.)
+// Target side: read a practice's changes, binaries and freshness. Each route reads as a checklist:
+// authorise the practice, rate-limit, count the retrieval, handle. Handlers are thin.
 import { Router, type Request } from 'express';
 import { FEED_LIMITS, HEADERS } from '@dtm/shared';
 import type { AppDeps } from '../app.ts';
 import { listPracticeSummaries, practiceStatus, readFeed } from '../services/feed.ts';
 import { binaryBytes, findBinary, parseRange } from '../services/binaries.ts';
 import { DtmError } from '../errors.ts';
-import { PROBLEM_TYPES } from '@dtm/shared';
+import { PROBLEM_TYPES, SCOPES } from '@dtm/shared';
+import { countRetrieval, grantRateLimit, principalOf, requirePractice } from '../http/security.ts';
+import { auditFacts } from '../http/audit.ts';
+import { grantedPractices } from '../repo/clients.ts';
 
 const param = (req: Request, name: string) => String(req.params[name]);
 
 export function feedRouter(deps: AppDeps): Router {
   const r = Router();
+  const consumer = { role: 'consumer', scope: SCOPES.feedRead } as const;
+  const publisher = { role: 'publisher', scope: SCOPES.ingestWrite } as const;
+  const rate = grantRateLimit(deps);
+  const retrieval = countRetrieval(deps);
+  const reader = requirePractice(deps, { allow: [consumer] });
+  // Freshness is for both sides (roadmap item: each must know when DTM data was last updated).
+  const eitherSide = requirePractice(deps, { allow: [consumer, publisher] });
 
   r.get('/practices', async (_req, res) => {
-    res.json(await listPracticeSummaries(deps));
+    const granted = new Set(await grantedPractices(deps.pool, principalOf(res).clientId));
+    const all = await listPracticeSummaries(deps);
+    res.json({ practices: all.practices.filter((p) => granted.has(p.practice)) });
   });
 
-  r.get('/practices/:ods/status', async (req, res) => {
+  r.get('/practices/:ods/status', eitherSide, rate, async (req, res) => {
     res.json(await practiceStatus(deps, param(req, 'ods')));
   });
 
-  r.get('/practices/:ods/changes', async (req, res) => {
+  r.get('/practices/:ods/changes', reader, rate, retrieval, async (req, res) => {
     const q = req.query as { since?: string; limit?: number; wait?: number };
     const abort = new AbortController();
     const onClose = () => abort.abort();
@@ -38,6 +50,7 @@ export function feedRouter(deps: AppDeps): Router {
       deps.metrics.feedPages.inc({ wait: q.wait ? 'yes' : 'no' });
       deps.metrics.feedChanges.inc(page.count);
       res.locals.feed = { changes: page.count, bytes: page.bytes };
+      Object.assign(auditFacts(res), { resources: page.count, cursorFrom: q.since ?? null, cursorTo: page.nextCursor });
       // Draining for shutdown: let the client reconnect elsewhere rather than reuse this socket.
       if (deps.shutdownSignal.aborted) res.setHeader('Connection', 'close');
       res.type('application/json').send(page.json);
@@ -47,8 +60,9 @@ export function feedRouter(deps: AppDeps): Router {
     }
   });
 
-  r.get('/practices/:ods/binaries/:id', async (req, res) => {
+  r.get('/practices/:ods/binaries/:id', reader, rate, retrieval, async (req, res) => {
     const row = await findBinary(deps.pool, param(req, 'ods'), param(req, 'id'));
+    auditFacts(res).binaries = 1;
     const sha256 = row.sha256.toString('base64');
     const etag = `"sha256-${row.sha256.toString('base64url')}"`;
     res.setHeader('ETag', etag);

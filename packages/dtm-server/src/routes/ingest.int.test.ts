@@ -11,16 +11,16 @@ beforeAll(async () => {
 afterAll(async () => s?.stop());
 
 async function feedState(ods: string) {
-  const { changes } = await readAll(s.url, ods).catch(() => ({ changes: [] }));
+  const { changes } = await readAll(s, ods).catch(() => ({ changes: [] }));
   return changes.map((c) => `${c.op}:${c.resourceType}/${c.id}@${c.versionId}`);
 }
 
 describe('POST /v1/ingest/practices/{ods}/changes', () => {
   it('commits a batch and serves each resource with versionId and lastUpdated', async () => {
-    const r = await ingest(s.url, 'B10001', [upsert('Patient', 'p1', { gender: 'female' }), upsert('Condition', 'c1', { subject: { reference: 'Patient/p1' } })]);
+    const r = await ingest(s, 'B10001', [upsert('Patient', 'p1', { gender: 'female' }), upsert('Condition', 'c1', { subject: { reference: 'Patient/p1' } })]);
     expect(r.status).toBe(200);
     expect(r.body).toMatchObject({ practice: 'B10001', received: 2, created: 2, updated: 0, deleted: 0, unchanged: 0 });
-    const { changes } = await readAll(s.url, 'B10001');
+    const { changes } = await readAll(s, 'B10001');
     expect(changes.map((c) => [c.resourceType, c.id, c.versionId])).toEqual([['Patient', 'p1', '1'], ['Condition', 'c1', '1']]);
     const patient = changes[0]!;
     expect(patient.op).toBe('upsert');
@@ -32,30 +32,30 @@ describe('POST /v1/ingest/practices/{ods}/changes', () => {
   });
 
   it('makes no new version for an equal upsert and a new one for a changed upsert', async () => {
-    await ingest(s.url, 'B10002', [upsert('Patient', 'p1', { gender: 'female' })]);
-    const same = await ingest(s.url, 'B10002', [upsert('Patient', 'p1', { gender: 'female' })]);
+    await ingest(s, 'B10002', [upsert('Patient', 'p1', { gender: 'female' })]);
+    const same = await ingest(s, 'B10002', [upsert('Patient', 'p1', { gender: 'female' })]);
     expect(same.body).toMatchObject({ unchanged: 1, created: 0, updated: 0 });
     expect(await feedState('B10002')).toEqual(['upsert:Patient/p1@1']);
-    const changed = await ingest(s.url, 'B10002', [upsert('Patient', 'p1', { gender: 'male' })]);
+    const changed = await ingest(s, 'B10002', [upsert('Patient', 'p1', { gender: 'male' })]);
     expect(changed.body).toMatchObject({ updated: 1 });
     expect(await feedState('B10002')).toEqual(['upsert:Patient/p1@2']);
   });
 
   it('keeps a tombstone for a delete, ignores deleting what is absent, and counts both', async () => {
-    await ingest(s.url, 'B10003', [upsert('Observation', 'o1'), upsert('Observation', 'o2')]);
-    const r = await ingest(s.url, 'B10003', [del('Observation', 'o1'), del('Observation', 'never')]);
+    await ingest(s, 'B10003', [upsert('Observation', 'o1'), upsert('Observation', 'o2')]);
+    const r = await ingest(s, 'B10003', [del('Observation', 'o1'), del('Observation', 'never')]);
     expect(r.body).toMatchObject({ deleted: 1, unchanged: 1 });
     expect(await feedState('B10003')).toEqual(['upsert:Observation/o2@1', 'delete:Observation/o1@2']);
-    const status = (await (await fetch(`${s.url}/v1/practices/B10003/status`)).json()) as { counts: unknown };
+    const status = (await (await s.fetch(`/v1/practices/B10003/status`)).json()) as { counts: unknown };
     expect(status.counts).toEqual([{ resourceType: 'Observation', live: 1, deleted: 1 }]);
   });
 
   it('replays a batch with the same Idempotency-Key and writes nothing', async () => {
     const items = [upsert('Patient', 'p1', { gender: 'female' })];
     const body = JSON.stringify({ sourceAsOf: new Date().toISOString(), items });
-    const first = await ingest(s.url, 'B10004', [], { key: 'batch-1', raw: body });
-    await ingest(s.url, 'B10004', [upsert('Patient', 'p1', { gender: 'male' })]);
-    const again = await ingest(s.url, 'B10004', [], { key: 'batch-1', raw: body });
+    const first = await ingest(s, 'B10004', [], { key: 'batch-1', raw: body });
+    await ingest(s, 'B10004', [upsert('Patient', 'p1', { gender: 'male' })]);
+    const again = await ingest(s, 'B10004', [], { key: 'batch-1', raw: body });
     expect(again.status).toBe(200);
     expect(again.headers.get('idempotent-replayed')).toBe('true');
     expect(first.headers.get('idempotent-replayed')).toBe('false');
@@ -64,17 +64,17 @@ describe('POST /v1/ingest/practices/{ods}/changes', () => {
   });
 
   it('refuses a reused Idempotency-Key with a different body (422) and writes nothing', async () => {
-    await ingest(s.url, 'B10005', [upsert('Patient', 'p1')], { key: 'k' });
-    const r = await ingest(s.url, 'B10005', [upsert('Patient', 'p2')], { key: 'k' });
+    await ingest(s, 'B10005', [upsert('Patient', 'p1')], { key: 'k' });
+    const r = await ingest(s, 'B10005', [upsert('Patient', 'p2')], { key: 'k' });
     expect(r.status).toBe(422);
     expect(r.body).toMatchObject({ type: 'urn:dtm:problem:idempotency-mismatch', status: 422 });
     expect(await feedState('B10005')).toEqual(['upsert:Patient/p1@1']);
   });
 
   it('commits all of a batch or none of it', async () => {
-    await ingest(s.url, 'B10006', [upsert('Patient', 'p1')]);
+    await ingest(s, 'B10006', [upsert('Patient', 'p1')]);
     // The second item names a type that is not FHIR R4: the first must not be written either.
-    const r = await ingest(s.url, 'B10006', [upsert('Patient', 'p2'), upsert('NotAType', 'x')]);
+    const r = await ingest(s, 'B10006', [upsert('Patient', 'p2'), upsert('NotAType', 'x')]);
     expect(r.status).toBe(400);
     expect(await feedState('B10006')).toEqual(['upsert:Patient/p1@1']);
   });
@@ -100,7 +100,7 @@ describe('POST /v1/ingest/practices/{ods}/changes', () => {
     return JSON.stringify({ sourceAsOf: new Date().toISOString(), items });
   }
   function post(ods: string, body: string, contentType = 'application/json') {
-    return fetch(`${s.url}/v1/ingest/practices/${ods}/changes`, { method: 'POST', headers: { 'content-type': contentType }, body });
+    return s.fetch(`/v1/ingest/practices/${ods}/changes`, { method: 'POST', headers: { 'content-type': contentType }, body });
   }
 
   it.each(bad)('answers %s with %i problem+json and writes nothing', async (_name, status, type, send) => {
@@ -111,7 +111,7 @@ describe('POST /v1/ingest/practices/{ods}/changes', () => {
     expect(problem).toMatchObject({ type, status });
     expect(typeof problem.detail).toBe('string');
     expect(JSON.stringify(problem)).not.toMatch(/stack|at \/|node_modules/);
-    const practices = (await (await fetch(`${s.url}/v1/practices`)).json()) as { practices: { practice: string }[] };
+    const practices = (await (await s.fetch(`/v1/practices`)).json()) as { practices: { practice: string }[] };
     expect(practices.practices.map((p) => p.practice)).not.toContain('B10007');
   });
 
@@ -124,9 +124,9 @@ describe('POST /v1/ingest/practices/{ods}/changes', () => {
 
 describe('POST /v1/ingest/practices/{ods}/heartbeat', () => {
   it('advances sourceAsOf without changing data, and never moves it backwards', async () => {
-    await ingest(s.url, 'B10008', [upsert('Patient', 'p1')], { sourceAsOf: '2026-11-20T10:00:00.000Z' });
+    await ingest(s, 'B10008', [upsert('Patient', 'p1')], { sourceAsOf: '2026-11-20T10:00:00.000Z' });
     const hb = async (sourceAsOf: string) =>
-      (await fetch(`${s.url}/v1/ingest/practices/B10008/heartbeat`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ sourceAsOf }) })).json() as Promise<{ sourceAsOf: string; lastUpdatedAt: string }>;
+      (await s.fetch(`/v1/ingest/practices/B10008/heartbeat`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ sourceAsOf }) })).json() as Promise<{ sourceAsOf: string; lastUpdatedAt: string }>;
     const before = await hb('2026-11-20T12:00:00.000Z');
     expect(before.sourceAsOf).toBe('2026-11-20T12:00:00.000Z');
     const after = await hb('2026-11-20T11:00:00.000Z');
@@ -138,12 +138,12 @@ describe('POST /v1/ingest/practices/{ods}/heartbeat', () => {
 
 describe('PUT /v1/ingest/practices/{ods}', () => {
   it('registers a practice with its name, and renames it', async () => {
-    const put = (name: unknown) => fetch(`${s.url}/v1/ingest/practices/B10009`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name }) });
+    const put = (name: unknown) => s.fetch(`/v1/ingest/practices/B10009`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name }) });
     const first = await put('The Village Surgery');
     expect(first.status).toBe(200);
     expect(await first.json()).toMatchObject({ practice: 'B10009', name: 'The Village Surgery', sourceAsOf: null, staleness: { withinLimit: false } });
     await put('Village Surgery');
-    const status = (await (await fetch(`${s.url}/v1/practices/B10009/status`)).json()) as { name: string };
+    const status = (await (await s.fetch(`/v1/practices/B10009/status`)).json()) as { name: string };
     expect(status.name).toBe('Village Surgery');
     expect((await put('')).status).toBe(400);
   });

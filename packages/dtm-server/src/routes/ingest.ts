@@ -1,6 +1,8 @@
 // Source side: publish changes, heartbeats and binaries.
 import express, { Router, type Request } from 'express';
-import { HEADERS, type Heartbeat, type IngestBatch } from '@dtm/shared';
+import { HEADERS, SCOPES, type Heartbeat, type IngestBatch } from '@dtm/shared';
+import { grantRateLimit, requirePractice } from '../http/security.ts';
+import { auditFacts } from '../http/audit.ts';
 import type { AppDeps } from '../app.ts';
 import { heartbeat, ingestBatch, registerPractice } from '../services/ingest.ts';
 import { parseReprDigest, storeBinary } from '../services/binaries.ts';
@@ -26,6 +28,8 @@ export function ingestJsonParser(config: AppDeps['config']) {
 
 export function ingestRouter(deps: AppDeps): Router {
   const r = Router();
+  // Only the Source supplier's publisher, with a grant for the practice, may write.
+  r.use('/practices/:ods', requirePractice(deps, { allow: [{ role: 'publisher', scope: SCOPES.ingestWrite }] }), grantRateLimit(deps));
   r.post('/practices/:ods/changes', async (req, res) => {
     const key = req.get(HEADERS.idempotencyKey);
     try {
@@ -36,6 +40,7 @@ export function ingestRouter(deps: AppDeps): Router {
         for (const kind of ['created', 'updated', 'deleted', 'unchanged'] as const) deps.metrics.ingestChanges.inc({ kind }, result[kind]);
       }
       res.locals.ingest = { items: result.received };
+      auditFacts(res).resources = result.received;
       res.setHeader(HEADERS.idempotentReplayed, String(replayed));
       res.json(result);
     } catch (err) {
@@ -61,6 +66,7 @@ export function ingestRouter(deps: AppDeps): Router {
       maxBytes: deps.config.maxBinaryBytes,
       expectedSha256: parseReprDigest(req.get(HEADERS.reprDigest)),
     });
+    auditFacts(res).binaries = 1;
     res.status(201).json(info);
   });
 

@@ -37,7 +37,23 @@ export function operationsRouter(deps: AppDeps): Router {
     }));
   });
 
-  r.get('/metrics', async (_req, res) => {
+  // Metrics name practices and their freshness, not patient data, but they are still not public:
+  // a bearer token of their own (DTM_METRICS_TOKEN), or loopback callers only.
+  r.get('/metrics', async (req, res) => {
+    const token = deps.config.metricsToken;
+    const allowed = token
+      ? req.get('authorization') === `Bearer ${token}`
+      : ['127.0.0.1', '::1', '::ffff:127.0.0.1'].includes(req.socket.remoteAddress ?? '');
+    if (!allowed) {
+      res.status(token ? 401 : 403).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify({
+        type: token ? PROBLEM_TYPES.unauthorized : PROBLEM_TYPES.forbidden,
+        title: token ? 'Unauthorized' : 'Forbidden',
+        status: token ? 401 : 403,
+        detail: token ? 'Send Authorization: Bearer <DTM_METRICS_TOKEN>.' : 'Set DTM_METRICS_TOKEN to read metrics from another host.',
+        requestId: String(req.id ?? ''),
+      }));
+      return;
+    }
     res.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
   });
 

@@ -29,6 +29,7 @@ export interface FeedRequest {
 
 export interface FeedPage {
   json: string;
+  nextCursor: string | null;
   count: number;
   bytes: number;
 }
@@ -90,7 +91,7 @@ export async function readFeed(deps: FeedDeps, req: FeedRequest): Promise<FeedPa
   const json =
     `{"practice":${JSON.stringify(req.ods)},"changes":[${entries.join(',')}],` +
     `"nextCursor":${JSON.stringify(nextCursor)},"upToDate":${upToDate},"watermark":${JSON.stringify(watermark)}}`;
-  return { json, count: page.length, bytes: Buffer.byteLength(json) };
+  return { json, nextCursor, count: page.length, bytes: Buffer.byteLength(json) };
 }
 
 export async function practiceStatus(deps: Pick<FeedDeps, 'pool' | 'clock'>, ods: string): Promise<PracticeStatus> {
