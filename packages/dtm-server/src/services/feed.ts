@@ -10,6 +10,8 @@ import * as changes from '../repo/changes.ts';
 import * as practices from '../repo/practices.ts';
 import { countsByType } from '../repo/resources.ts';
 import { getEpoch } from '../repo/meta.ts';
+import { consumerRetrievals } from '../repo/retrievals.ts';
+import { OVERDUE_AFTER_MS } from '../domain/retrieval-terms.ts';
 import { staleness, toSummary, toWatermark } from './freshness.ts';
 
 export interface FeedDeps {
@@ -97,7 +99,7 @@ export async function readFeed(deps: FeedDeps, req: FeedRequest): Promise<FeedPa
 export async function practiceStatus(deps: Pick<FeedDeps, 'pool' | 'clock'>, ods: string): Promise<PracticeStatus> {
   const p = await requirePractice(deps.pool, ods);
   const now = deps.clock.now();
-  const [epoch, counts] = await Promise.all([getEpoch(deps.pool), countsByType(deps.pool, ods)]);
+  const [epoch, counts, retrievals] = await Promise.all([getEpoch(deps.pool), countsByType(deps.pool, ods), consumerRetrievals(deps.pool, ods, now)]);
   return {
     practice: p.ods,
     name: p.name,
@@ -111,6 +113,14 @@ export async function practiceStatus(deps: Pick<FeedDeps, 'pool' | 'clock'>, ods
     },
     counts,
     binaries: { count: p.binary_count, bytes: p.binary_bytes },
+    // Roadmap item: the Target retrieves at least weekly; flag a consumer that has not for 7 days.
+    consumers: retrievals.map((r) => ({
+      clientId: r.client_id,
+      lastRetrievalAt: r.last_at?.toISOString() ?? null,
+      sessionsLast24h: r.sessions_24h,
+      sessionsPerDay: r.sessions_per_day,
+      overdue: !r.last_at || now.getTime() - r.last_at.getTime() > OVERDUE_AFTER_MS,
+    })),
   };
 }
 

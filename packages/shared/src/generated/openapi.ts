@@ -78,6 +78,47 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/.well-known/smart-configuration": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Authorization server discovery (SMART Backend Services) */
+        get: operations["getSmartConfiguration"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/oauth2/token": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Get an access token (client credentials, private_key_jwt)
+         * @description RFC 6749 client credentials grant with RFC 7523 client authentication. The assertion is a JWT
+         *     signed with one of the client's registered keys (chosen by `kid`), with `iss` and `sub` the
+         *     client id, `aud` this endpoint's URL, `exp` at most 5 minutes ahead, and a `jti` never used
+         *     before. Accepted algorithms: RS384, RS512, PS384, PS512, ES384, ES512 (never `none` or HMAC).
+         *     The answer is a short-lived opaque bearer token. Errors follow RFC 6749 §5.2.
+         */
+        post: operations["requestToken"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/practices": {
         parameters: {
             query?: never;
@@ -244,6 +285,29 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/ingest/practices/{ods}/audit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The practice's ODS code (upper-case letters and digits, 3 to 10 characters, e.g. `A12345`). */
+                ods: components["parameters"]["Ods"];
+            };
+            cookie?: never;
+        };
+        /**
+         * The practice's access log (Source supplier)
+         * @description Every request about the practice, oldest first; who, what, when, from where, result. Never a resource body.
+         */
+        get: operations["getAccessLog"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/ingest/practices/{ods}/binaries/{id}": {
         parameters: {
             query?: never;
@@ -398,6 +462,7 @@ export interface components {
             maxDelaySeconds: number | null;
         };
         PracticeStatus: {
+            consumers: components["schemas"]["ConsumerRetrieval"][];
             practice: components["schemas"]["OdsCode"];
             name: string | null;
             watermark: components["schemas"]["Watermark"];
@@ -430,6 +495,70 @@ export interface components {
             /** @description The value for `DocumentReference.content.attachment.url`. */
             url: string;
         };
+        SmartConfiguration: {
+            /** Format: uri */
+            token_endpoint: string;
+            grant_types_supported: string[];
+            token_endpoint_auth_methods_supported: string[];
+            token_endpoint_auth_signing_alg_values_supported: string[];
+            scopes_supported: string[];
+            capabilities?: string[];
+        };
+        TokenRequest: {
+            /** @constant */
+            grant_type: "client_credentials";
+            /** @constant */
+            client_assertion_type: "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+            /** @description The signed JWT. */
+            client_assertion: string;
+            /** @description Space-separated; defaults to every scope of the client's role. */
+            scope?: string;
+        };
+        TokenResponse: {
+            access_token: string;
+            /** @constant */
+            token_type: "bearer";
+            expires_in: number;
+            scope: string;
+        };
+        OAuthError: {
+            /** @enum {string} */
+            error: "invalid_request" | "invalid_client" | "invalid_grant" | "unauthorized_client" | "unsupported_grant_type" | "invalid_scope";
+            error_description?: string;
+        };
+        AccessLogEntry: {
+            id: number;
+            at: components["schemas"]["Instant"];
+            requestId?: string | null;
+            clientId?: string | null;
+            practice?: string | null;
+            method: string;
+            route: string;
+            status: number;
+            /** @enum {string} */
+            outcome: "ok" | "refused" | "rejected" | "error";
+            resources: number;
+            binaries: number;
+            cursorFrom?: string | null;
+            cursorTo?: string | null;
+            ip?: string | null;
+        };
+        AccessLogPage: {
+            practice: components["schemas"]["OdsCode"];
+            entries: components["schemas"]["AccessLogEntry"][];
+            /** @description Pass as `after` for the next page; null at the end. */
+            next: number | null;
+        };
+        /** @description A Target supplier's retrievals of this practice (roadmap item - at least weekly; more than one per 24 h only as agreed). */
+        ConsumerRetrieval: {
+            clientId: string;
+            lastRetrievalAt: components["schemas"]["Instant"] | null;
+            sessionsLast24h: number;
+            /** @description The agreed retrieval sessions per 24 h. */
+            sessionsPerDay: number;
+            /** @description True when the consumer has not retrieved for 7 days (or ever). */
+            overdue: boolean;
+        };
         Health: {
             /** @enum {string} */
             status: "ok" | "unavailable";
@@ -456,6 +585,44 @@ export interface components {
         };
     };
     responses: {
+        /** @description No valid access token (missing, malformed, unknown, expired, or its client revoked). */
+        Unauthorized: {
+            headers: {
+                "WWW-Authenticate"?: string;
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "type": "urn:dtm:problem:unauthorized",
+                 *       "title": "Unauthorized",
+                 *       "status": 401,
+                 *       "detail": "The access token has expired; request a new one."
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description The client's role, scope or grant does not allow this request (wrong role, no grant for the practice, grant not valid now). */
+        Forbidden: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description Past the grant's agreed terms (retrieval sessions per 24 h, or requests per minute). Retry after `Retry-After` seconds. */
+        TooManyRequests: {
+            headers: {
+                /** @description Seconds to wait. */
+                "Retry-After"?: number;
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
         /** @description The request is malformed; nothing was written. `errors` names each problem. */
         BadRequest: {
             headers: {
@@ -644,6 +811,84 @@ export interface operations {
             };
         };
     };
+    getSmartConfiguration: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Where and how to get an access token. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SmartConfiguration"];
+                };
+            };
+        };
+    };
+    requestToken: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/x-www-form-urlencoded": components["schemas"]["TokenRequest"];
+            };
+        };
+        responses: {
+            /** @description An access token. */
+            200: {
+                headers: {
+                    "Cache-Control"?: "no-store";
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "access_token": "q8Zb1s2Zt0m3oKx9V3cYf2W1mX0pLrN4tA7uE6bR5dQ",
+                     *       "token_type": "bearer",
+                     *       "expires_in": 300,
+                     *       "scope": "dtm/feed.read"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["TokenResponse"];
+                };
+            };
+            /** @description RFC 6749 §5.2 `invalid_request`, `unsupported_grant_type` or `invalid_scope`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OAuthError"];
+                };
+            };
+            /** @description RFC 6749 §5.2 `invalid_client`; the description says which check failed. */
+            401: {
+                headers: {
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "invalid_client",
+                     *       "error_description": "jti has already been used (replayed assertion)"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["OAuthError"];
+                };
+            };
+        };
+    };
     listPractices: {
         parameters: {
             query?: never;
@@ -663,6 +908,9 @@ export interface operations {
                 };
             };
             400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
         };
     };
     getPracticeStatus: {
@@ -687,7 +935,10 @@ export interface operations {
                 };
             };
             400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
         };
     };
     getChanges: {
@@ -719,6 +970,8 @@ export interface operations {
                 };
             };
             400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             /** @description The cursor belongs to another epoch of this DTM (for instance the database was restored). Resync from the beginning. */
             409: {
@@ -737,6 +990,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
         };
     };
     getBinary: {
@@ -766,6 +1020,8 @@ export interface operations {
                 content?: never;
             };
             400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             /** @description The range is outside the content. */
             416: {
@@ -778,6 +1034,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
         };
     };
     registerPractice: {
@@ -811,7 +1068,10 @@ export interface operations {
                 };
             };
             400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
         };
     };
     ingestChanges: {
@@ -877,6 +1137,8 @@ export interface operations {
                 };
             };
             400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             /** @description The `Idempotency-Key` was already used with a different request body. */
@@ -888,6 +1150,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
         };
     };
     ingestHeartbeat: {
@@ -921,7 +1184,42 @@ export interface operations {
                 };
             };
             400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    getAccessLog: {
+        parameters: {
+            query?: {
+                since?: components["schemas"]["Instant"];
+                /** @description Continue after this entry id (the previous page's `next`). */
+                after?: number;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                /** @description The practice's ODS code (upper-case letters and digits, 3 to 10 characters, e.g. `A12345`). */
+                ods: components["parameters"]["Ods"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Access log entries. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessLogPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
         };
     };
     putBinary: {
@@ -955,7 +1253,10 @@ export interface operations {
                 };
             };
             400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooManyRequests"];
         };
     };
 }
