@@ -7,7 +7,6 @@ import canonicalize from 'canonicalize';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FhirResource } from '@dtm/shared';
 import { startTestServer, type TestServer } from './support/server.ts';
-import { createIsolatedDatabase, type TestDatabase } from './support/db.ts';
 import { ingest, readAll } from './support/dtm.ts';
 
 const DATA_DIR = path.resolve(import.meta.dirname, '../../shared/data/synthea-r4');
@@ -31,18 +30,11 @@ function asPublished(r: FhirResource): string {
 }
 
 let s: TestServer;
-let db: TestDatabase;
 let resources: FhirResource[];
 beforeAll(async () => {
-  // Its own cluster: 2,000-resource batches hold the (cluster-wide) feed horizon for a moment each,
-  // which would make other files' read-after-write checks wait.
-  db = await createIsolatedDatabase();
-  [s, resources] = await Promise.all([startTestServer({ db }), loadSynthea()]);
+  [s, resources] = await Promise.all([startTestServer(), loadSynthea()]);
 });
-afterAll(async () => {
-  await s?.stop();
-  await db?.drop();
-});
+afterAll(async () => s?.stop());
 
 describe.skipIf(!process.env.CI && !(await readdir(DATA_DIR).catch(() => null)))('Synthea R4 data through the DTM', () => {
   it('publishes every resource and reads each back unchanged', { timeout: 240_000 }, async () => {

@@ -32,23 +32,3 @@ export async function createTestDatabase(prefix = 'dtm_t'): Promise<TestDatabase
   };
 }
 
-/**
- * A PostgreSQL cluster of the file's own. The feed's visibility horizon is cluster-wide, so a test
- * that holds transactions open on purpose would delay other files' reads on a shared cluster; such a
- * file runs on its own embedded cluster (whatever DATABASE_URL says).
- */
-export async function createIsolatedDatabase(): Promise<TestDatabase> {
-  const { mkdtemp, rm } = await import('node:fs/promises');
-  const os = await import('node:os');
-  const path = await import('node:path');
-  const { startEmbeddedPostgres } = await import('../../packages/dtm-server/src/db/embedded.ts');
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'dtm-test-iso-'));
-  const cluster = await startEmbeddedPostgres(dir);
-  return {
-    url: cluster.adminUrl,
-    async drop() {
-      await cluster.stop();
-      await rm(dir, { recursive: true, force: true });
-    },
-  };
-}

@@ -44,7 +44,7 @@ export const ENV_VARS: EnvVarDoc[] = [
   { name: 'DTM_MAX_BATCH_BYTES', default: '67108864', description: 'Largest ingest request body in bytes (413 beyond).' },
   { name: 'DTM_MAX_BINARY_BYTES', default: '2147483648', description: 'Largest binary upload in bytes (413 beyond).' },
   { name: 'DTM_STATEMENT_TIMEOUT_MS', default: '30000', description: 'PostgreSQL statement_timeout for every pooled connection.' },
-  { name: 'DTM_IDLE_TX_TIMEOUT_MS', default: '60000', description: 'PostgreSQL idle_in_transaction_session_timeout: an abandoned transaction would hold back the feed horizon.' },
+  { name: 'DTM_IDLE_TX_TIMEOUT_MS', default: '60000', description: 'PostgreSQL idle_in_transaction_session_timeout: an abandoned transaction would hold its practice\'s write lock.' },
   { name: 'DTM_POOL_MAX', default: '20', description: 'Maximum PostgreSQL connections per server process.' },
   { name: 'DTM_PUBLIC_URL', default: '(the listen URL)', description: 'Base URL clients use, e.g. https://dtm.example.nhs.uk; client assertions must name <DTM_PUBLIC_URL>/oauth2/token as aud.' },
   { name: 'DTM_ACCESS_TOKEN_TTL_SECONDS', default: '300', description: 'Lifetime of issued access tokens.' },

@@ -1,5 +1,5 @@
 // Prometheus metrics (GET /metrics). Per-practice staleness and the age of the oldest open
-// transaction (which holds back the feed horizon) are read from the database at scrape time.
+// transaction are read from the database at scrape time.
 import client from 'prom-client';
 import type { Pool } from './db/pool.ts';
 import { listPractices } from './repo/practices.ts';
@@ -51,7 +51,7 @@ export function createMetrics(pool: Pool, clock: Clock, opts: { defaultMetrics?:
   });
   new client.Gauge({
     name: 'dtm_oldest_transaction_age_seconds',
-    help: 'Age of the oldest open transaction in the cluster; the feed horizon waits behind it.',
+    help: 'Age of the oldest open transaction in the cluster (a stuck writer holds its practice; long ones hold back vacuum).',
     registers: [registry],
     async collect() {
       this.set(await oldestTransactionAgeSeconds(pool));

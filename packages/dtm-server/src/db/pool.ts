@@ -1,6 +1,6 @@
 // The one pool factory: every connection gets statement_timeout, the idle-in-transaction timeout
-// (an abandoned transaction would stall the feed horizon: see repo/changes.ts), UTC, and a name
-// that shows in pg_stat_activity.
+// (an abandoned transaction would hold its practice's write lock: see repo/changes.ts), UTC, and a
+// name that shows in pg_stat_activity.
 import pg from 'pg';
 import type { Logger } from '../logger.ts';
 

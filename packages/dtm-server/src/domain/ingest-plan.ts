@@ -3,6 +3,7 @@
 import { isR4ResourceType, isUpsertItem, type FhirResource, type IngestItem } from '@dtm/shared';
 import { contentHash, withMeta } from './content-hash.ts';
 import { badRequest, type ProblemDetailItem } from '../errors.ts';
+import { isRealInstant } from './instant.ts';
 
 export interface CurrentVersion {
   resourceType: string;
@@ -48,16 +49,19 @@ export function keysOf(items: IngestItem[]): { resourceType: string; id: string 
   return [...seen.values()];
 }
 
-/** Checks what the OpenAPI schema cannot: resourceType names an R4 resource type. */
+/** Checks what the OpenAPI schema cannot: resourceType names an R4 resource type; instants exist. */
 export function checkItems(items: IngestItem[]): void {
   const errors: ProblemDetailItem[] = [];
   items.forEach((item, i) => {
+    if (item.sourceUpdatedAt !== undefined && !isRealInstant(item.sourceUpdatedAt)) {
+      errors.push({ pointer: `/body/items/${i}/sourceUpdatedAt`, message: 'must be an RFC 3339 date-time that exists' });
+    }
     const [type, pointer] = isUpsertItem(item)
       ? [item.resource.resourceType, `/body/items/${i}/resource/resourceType`]
       : [item.resourceType, `/body/items/${i}/resourceType`];
     if (!isR4ResourceType(type)) errors.push({ pointer, message: 'is not a FHIR R4 resource type' });
   });
-  if (errors.length) throw badRequest(`${errors.length} item(s) name an unknown resource type; nothing was written.`, errors.slice(0, 100));
+  if (errors.length) throw badRequest(`${errors.length} problem(s) in the items; nothing was written.`, errors.slice(0, 100));
 }
 
 /**

@@ -83,8 +83,8 @@ CREATE TABLE binary_content (
   PRIMARY KEY (practice, id)
 );
 
--- Binaries are written chunk by chunk outside any long transaction (a long transaction would hold
--- back the feed horizon), then swapped into binary_content in one short transaction.
+-- Binaries are written chunk by chunk outside any long transaction, then swapped into
+-- binary_content in one short transaction.
 CREATE TABLE binary_chunk (
   upload_id  uuid    NOT NULL,
   n          integer NOT NULL,

@@ -1,25 +1,20 @@
-// The feed's central promise: no committed change is ever skipped, even when transactions commit
-// out of the order they started in. These tests write through transactions held open on purpose
-// (bypassing the per-practice ingest lock, as any other writer could) while readers page.
+// The feed's central promise: no committed change is ever skipped, even when writers overlap. Writers
+// of a practice commit in the order they draw positions (repo/changes.ts); these tests hold
+// transactions open on purpose while other writers and readers run.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Change } from '@dtm/shared';
 import { inTransaction } from '../db/pool.ts';
 import type { ResourceWrite } from '../domain/ingest-plan.ts';
 import { writeResources } from './resources.ts';
+import { ensurePractice, lockPracticeForWrite } from './practices.ts';
 import { startTestServer, type TestServer } from '../../../../test/support/server.ts';
-import { createIsolatedDatabase, type TestDatabase } from '../../../../test/support/db.ts';
 import { del, ingest, page, readAll, upsert } from '../../../../test/support/dtm.ts';
 
 let s: TestServer;
-let db: TestDatabase;
 beforeAll(async () => {
-  db = await createIsolatedDatabase();
-  s = await startTestServer({ db });
+  s = await startTestServer();
 });
-afterAll(async () => {
-  await s?.stop();
-  await db?.drop();
-});
+afterAll(async () => s?.stop());
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 const newWrite = (id: string): ResourceWrite => ({
@@ -27,34 +22,39 @@ const newWrite = (id: string): ResourceWrite => ({
   body: JSON.stringify({ resourceType: 'Observation', id, meta: { versionId: '1' } }),
 });
 
-/** Writes resources in a transaction that stays open until `release` resolves. */
-async function heldWrite(ods: string, ids: string[], release: Promise<void>) {
+/** Writes resources as ingest does (practice lock first), in a transaction held open until `release`. */
+async function heldWrite(ods: string, ids: string[], release: Promise<void>, started?: () => void) {
   await inTransaction(s.pool, async (c) => {
+    await lockPracticeForWrite(c, ods);
+    await ensurePractice(c, ods, new Date());
     await writeResources(c, ods, ids.map(newWrite), new Date());
+    started?.();
     await release;
   });
 }
 
-describe('feed visibility horizon', () => {
-  it('does not pass a change whose transaction started earlier but commits later', async () => {
+describe('feed ordering under overlapping writers', () => {
+  it('never passes a change whose transaction is still open: a later writer waits, readers see both in commit order', async () => {
     const ods = 'E10001';
     await ingest(s, ods, [upsert('Patient', 'p0')]);
     const { cursor } = await readAll(s, ods);
     let release!: () => void;
-    const early = heldWrite(ods, ['early'], new Promise<void>((r) => (release = r)));
-    await sleep(100); // "early" now holds the older transaction id, uncommitted
-    await inTransaction(s.pool, (c) => writeResources(c, ods, [newWrite('late')], new Date()));
-    // "late" has committed, but a reader must not be handed it yet: its cursor would pass "early".
-    const blocked = await page(s, ods, { since: cursor });
-    expect(blocked.body.changes).toEqual([]);
-    expect(blocked.body.upToDate).toBe(true);
+    let started!: () => void;
+    const isOpen = new Promise<void>((r) => (started = r));
+    const early = heldWrite(ods, ['early'], new Promise<void>((r) => (release = r)), started);
+    await isOpen; // "early" has written and holds the practice, uncommitted
+    const late = ingest(s, ods, [upsert('Observation', 'late')]);
+    await sleep(200);
+    const during = await page(s, ods, { since: cursor });
+    expect(during.body.changes).toEqual([]); // neither is readable yet
     release();
     await early;
+    expect((await late).status).toBe(200);
     const after = await readAll(s, ods, cursor);
-    expect(after.changes.map((c) => c.id).sort()).toEqual(['early', 'late']);
+    expect(after.changes.map((c) => c.id)).toEqual(['early', 'late']);
   });
 
-  it('delivers every one of many concurrently committed new resources exactly once to a concurrent reader', async () => {
+  it('delivers every one of many concurrently written new resources exactly once to concurrent readers', async () => {
     const ods = 'E10002';
     await ingest(s, ods, [upsert('Patient', 'seed')]);
     const written: string[] = [];
@@ -62,7 +62,7 @@ describe('feed visibility horizon', () => {
     const rawWriter = async (w: number) => {
       for (let i = 0; i < 12; i++) {
         const ids = [0, 1, 2].map((k) => `r${w}-${i}-${k}`);
-        await heldWrite(ods, ids, sleep(Math.random() * 25));
+        await heldWrite(ods, ids, sleep(Math.random() * 15));
         written.push(...ids);
       }
     };
@@ -92,8 +92,7 @@ describe('feed visibility horizon', () => {
     writing = false;
     await Promise.all(readers);
     const expected = ['seed', ...written].sort();
-    // Two readers each saw everything: every id exactly twice.
-    expect(seen.length).toBe(expected.length * 2);
+    expect(seen.length).toBe(expected.length * 2); // two readers, each saw everything once
     expect([...new Set(seen)].sort()).toEqual(expected);
   });
 
@@ -134,5 +133,22 @@ describe('feed visibility horizon', () => {
     expect(Object.fromEntries(state)).toEqual(
       Object.fromEntries(truth.changes.map((c) => [c.id, { version: Number(c.versionId), deleted: c.op === 'delete' }])),
     );
+  });
+
+  it('is not held back by an open transaction for another practice or elsewhere in the cluster', async () => {
+    let release!: () => void;
+    let started!: () => void;
+    const isOpen = new Promise<void>((r) => (started = r));
+    const other = heldWrite('E10004', ['stuck'], new Promise<void>((r) => (release = r)), started);
+    await isOpen;
+    try {
+      await ingest(s, 'E10005', [upsert('Patient', 'fresh')]);
+      const t = Date.now();
+      expect((await readAll(s, 'E10005')).changes.map((c) => c.id)).toEqual(['fresh']);
+      expect(Date.now() - t).toBeLessThan(2000);
+    } finally {
+      release();
+      await other;
+    }
   });
 });

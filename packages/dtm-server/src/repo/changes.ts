@@ -1,22 +1,23 @@
 // Reading the change feed.
 //
-// Why the feed position is (txid, seq) and reads stop at the snapshot's xmin:
-// a sequence number alone is not a safe cursor, because PostgreSQL sequences are allocated when a
-// row is written but become visible when the transaction commits, and transactions commit out of
-// the order they started in. A reader that saw seq 2 (committed) while seq 1 was still in flight,
-// then asked for `seq > 2`, would lose seq 1 forever.
+// Why no committed change is ever skipped. A sequence number alone is not a safe cursor in general:
+// sequences are allocated when a row is written but become visible when the transaction commits,
+// and transactions commit out of the order they started in. A reader that saw seq 2 (committed)
+// while seq 1 was still in flight, then asked for `seq > 2`, would lose seq 1 forever.
 //
-// So each row records the id of the transaction that wrote it (pg_current_xact_id(), an xid8 that
-// never wraps) and the feed is ordered by (txid, seq). A page only returns rows whose txid is below
-// pg_snapshot_xmin(pg_current_snapshot()): every transaction with an id below that horizon has
-// finished, so no row can still appear before the last one returned, and any transaction that
-// writes later has a txid at or above the horizon, which sorts after the cursor. Rows above the
-// horizon wait for the next read. Ordering is on the table's own columns so the (practice, txid,
-// seq) index serves it: the cost of a page does not grow with the table.
+// The DTM serialises commit order per practice instead: every transaction that writes a practice's
+// resources first takes that practice's advisory transaction lock (repo/practices.ts
+// lockPracticeForWrite), before it writes anything, so before PostgreSQL gives it a transaction id
+// or it draws a sequence number, and holds it until it commits. So for one practice, transaction ids
+// and sequence numbers are drawn in commit order: every write that commits after a reader's snapshot
+// sorts after every row that snapshot can see. The feed position is (txid, seq) of the writing
+// transaction, ordered on the table's own columns so the (practice, txid, seq) index serves it and
+// the cost of a page does not grow with the table.
 //
-// The horizon stalls, never loses, behind a long-open transaction anywhere in the cluster: pools set
-// idle_in_transaction_session_timeout, ingest uses bounded transactions, binaries are written outside
-// one, and metrics expose the age of the oldest open transaction.
+// Compared with reading only below the snapshot's xmin (the other known-good design), nothing
+// outside the practice can hold its feed back: a long transaction elsewhere in the cluster, or a large
+// batch for another practice, does not delay this practice's readers. The cost is one writer at a time
+// per practice, which is how a Source system publishes a practice anyway.
 import type { Pool } from '../db/pool.ts';
 import type { FeedPosition } from '../domain/cursor.ts';
 
@@ -33,7 +34,7 @@ export interface ChangeRow {
   source_updated_at: Date | null;
 }
 
-/** Up to `limit` changes after `after`, oldest first, below the visibility horizon. */
+/** Up to `limit` changes after `after`, oldest first. */
 export async function readChanges(pool: Pool, ods: string, after: FeedPosition, limit: number): Promise<ChangeRow[]> {
   const res = await pool.query<ChangeRow>({
     name: 'feed-page',
@@ -44,7 +45,6 @@ export async function readChanges(pool: Pool, ods: string, after: FeedPosition, 
              FROM resource r
             WHERE r.practice = $1
               AND (r.txid, r.seq) > ($2::xid8, $3::bigint)
-              AND r.txid < pg_snapshot_xmin(pg_current_snapshot())
             ORDER BY r.txid, r.seq
             LIMIT $4`,
     values: [ods, after.txid, after.seq, limit],
@@ -58,7 +58,7 @@ export async function highWater(pool: Pool, ods: string): Promise<FeedPosition |
     name: 'feed-high-water',
     text: `SELECT r.txid::text AS txid_text, r.seq::text AS seq_text
              FROM resource r
-            WHERE r.practice = $1 AND r.txid < pg_snapshot_xmin(pg_current_snapshot())
+            WHERE r.practice = $1
             ORDER BY r.txid DESC, r.seq DESC
             LIMIT 1`,
     values: [ods],
@@ -82,7 +82,7 @@ export async function isFuturePosition(pool: Pool, pos: FeedPosition): Promise<b
   return res.rows[0]?.future ?? false;
 }
 
-/** Age in seconds of the oldest open transaction holding back the horizon (metrics). */
+/** Age in seconds of the oldest open transaction (metrics: it holds back vacuum, and a stuck writer holds its practice). */
 export async function oldestTransactionAgeSeconds(pool: Pool): Promise<number> {
   const res = await pool.query<{ age: number | null }>(
     `SELECT extract(epoch FROM now() - min(xact_start))::float8 AS age

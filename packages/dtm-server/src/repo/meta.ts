@@ -15,7 +15,10 @@ export async function getEpoch(db: Pool | PoolClient): Promise<string> {
  * and a new epoch, so positions are valid in this database and every old cursor is refused.
  */
 export async function resetEpoch(client: PoolClient): Promise<{ epoch: string; rows: number }> {
-  await client.query('LOCK TABLE resource IN EXCLUSIVE MODE');
+  // Writers must not interleave: one that already has a transaction id waits to be waited for (it
+  // holds a lock on practice), and one that has not yet written waits here without an id, so every
+  // later write sorts after the renumbered feed.
+  await client.query('LOCK TABLE practice, resource IN EXCLUSIVE MODE');
   const moved = await client.query(
     `UPDATE resource r SET txid = pg_current_xact_id(), seq = o.new_seq
        FROM (SELECT practice, resource_type, id, nextval('change_seq') AS new_seq

@@ -43,9 +43,10 @@ export async function setPracticeName(db: Pool | PoolClient, ods: string, name: 
 }
 
 /**
- * Serialises writers of one practice for the rest of the transaction. The feed does not need it
- * (see repo/changes.ts); it keeps version numbering and counters exact when two batches touch the
- * same resource at once. Different practices never wait for each other.
+ * Serialises writers of one practice for the rest of the transaction. The feed's correctness rests on
+ * it (see repo/changes.ts): call it before the transaction writes anything, so that its transaction
+ * id and sequence numbers are drawn after the previous writer of the practice has committed. Every
+ * writer of `resource` must hold it. Different practices never wait for each other.
  */
 export async function lockPracticeForWrite(client: PoolClient, ods: string): Promise<void> {
   await client.query('SELECT pg_advisory_xact_lock(7300402, hashtext($1))', [ods]);

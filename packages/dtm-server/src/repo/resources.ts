@@ -24,7 +24,10 @@ export async function currentVersions(
   return map;
 }
 
-/** Writes the planned versions in one statement; each gets a new feed position. */
+/**
+ * Writes the planned versions in one statement; each gets a new feed position. The caller's
+ * transaction must hold lockPracticeForWrite (taken before its first write).
+ */
 export async function writeResources(client: PoolClient, ods: string, writes: ResourceWrite[], now: Date): Promise<void> {
   if (writes.length === 0) return;
   await client.query(

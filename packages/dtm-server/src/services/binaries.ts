@@ -1,5 +1,6 @@
 // Documents and images: streamed in and out, never buffered whole; SHA-256 (for Repr-Digest and the
-// client's check) and SHA-1 (FHIR R4 Attachment.hash) computed on the way in.
+// client's check) and SHA-1 (FHIR R4 Attachment.hash) computed on the way in. Chunks are written
+// outside any transaction and swapped in by a short one, so a slow upload holds no lock.
 import { createHash, randomUUID } from 'node:crypto';
 import { PROBLEM_TYPES, binaryReference, type BinaryInfo } from '@dtm/shared';
 import { inTransaction, type Pool } from '../db/pool.ts';

@@ -36,9 +36,9 @@ export interface FeedPage {
   bytes: number;
 }
 
-// While a long-poll waits, re-check at least this often: a notification wakes the reader at once, but
-// the horizon can also advance when a transaction that sent none (another practice's) finishes.
-const RECHECK_MS = 500;
+// While a long-poll waits, a notification wakes it at once; this re-check is the safety net for a
+// notification lost while the listening connection reconnects.
+const RECHECK_MS = 1000;
 
 async function requirePractice(pool: Pool, ods: string): Promise<practices.PracticeRow> {
   const p = await practices.getPractice(pool, ods);

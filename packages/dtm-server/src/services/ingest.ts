@@ -1,11 +1,12 @@
-// Publishing a batch: the whole batch commits or none of it does (one transaction), bounded by the
-// batch size limit so no transaction stays open long enough to hold back the feed horizon.
+// Publishing a batch: the whole batch commits or none of it does (one transaction). Batches are
+// bounded (5,000 items) so the practice's write lock is never held for long.
 import { createHash } from 'node:crypto';
 import { AVAILABILITY_LIMIT_SECONDS, INGEST_LIMITS, PROBLEM_TYPES, type IngestBatch, type IngestResult, type PracticeSummary, type Watermark } from '@dtm/shared';
 import { inTransaction, type Pool } from '../db/pool.ts';
 import { DtmError, badRequest } from '../errors.ts';
 import type { Clock } from '../clock.ts';
 import { checkItems, countDeltas, keysOf, planBatch } from '../domain/ingest-plan.ts';
+import { isRealInstant } from '../domain/instant.ts';
 import * as practices from '../repo/practices.ts';
 import * as resources from '../repo/resources.ts';
 import * as batches from '../repo/ingest-batches.ts';
@@ -17,6 +18,7 @@ export interface IngestOutcome {
 }
 
 function checkSourceAsOf(sourceAsOf: string, now: Date, pointer: string): void {
+  if (!isRealInstant(sourceAsOf)) throw badRequest('sourceAsOf is not a real date-time.', [{ pointer, message: 'must be an RFC 3339 date-time that exists' }]);
   const t = Date.parse(sourceAsOf);
   if (t - now.getTime() > INGEST_LIMITS.maxFutureSkewSeconds * 1000) {
     throw badRequest('sourceAsOf is in the future of the DTM clock by more than the allowed skew.', [
@@ -38,8 +40,9 @@ export async function ingestBatch(
   const requestHash = createHash('sha256').update(rawBody).digest();
 
   return inTransaction(deps.pool, async (client) => {
-    await practices.ensurePractice(client, ods, now);
+    // First, before any write: the feed's ordering depends on it (repo/changes.ts).
     await practices.lockPracticeForWrite(client, ods);
+    await practices.ensurePractice(client, ods, now);
     if (idempotencyKey) {
       const earlier = await batches.claimIdempotencyKey(client, ods, idempotencyKey, requestHash, now, batch.sourceAsOf);
       if (earlier) {
