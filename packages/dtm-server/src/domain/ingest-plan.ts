@@ -69,7 +69,19 @@ export function checkItems(items: IngestItem[]): void {
  * a batch: each effective item gives a new version and the last one is written (the feed is a
  * compacted log, so readers see the latest version once).
  */
-export function planBatch(items: IngestItem[], current: Map<string, CurrentVersion>, now: Date): BatchPlan {
+/**
+ * Content hashes of the upserts, by item index. Computed before the transaction: it is the costliest
+ * step of a batch (canonical JSON plus SHA-256) and needs no lock.
+ */
+export const hashItems = (items: IngestItem[]): (Buffer | null)[] =>
+  items.map((item) => (isUpsertItem(item) ? contentHash(item.resource) : null));
+
+export function planBatch(
+  items: IngestItem[],
+  current: Map<string, CurrentVersion>,
+  now: Date,
+  hashes: (Buffer | null)[] = hashItems(items),
+): BatchPlan {
   const state = new Map<string, { versionId: number; hash: Buffer | null; deleted: boolean; before: ResourceWrite['before'] }>();
   for (const [k, c] of current) {
     state.set(k, { versionId: c.versionId, hash: c.contentHash, deleted: c.deleted, before: c.deleted ? 'deleted' : 'live' });
@@ -78,14 +90,14 @@ export function planBatch(items: IngestItem[], current: Map<string, CurrentVersi
   const plan: BatchPlan = { writes: [], created: 0, updated: 0, deleted: 0, unchanged: 0, delaysSeconds: [] };
   const nowMs = now.getTime();
 
-  for (const item of items) {
+  for (const [index, item] of items.entries()) {
     const resourceType = isUpsertItem(item) ? item.resource.resourceType : item.resourceType;
     const id = isUpsertItem(item) ? item.resource.id : item.id;
     const key = resourceKey(resourceType, id);
     const prev = state.get(key);
     let write: ResourceWrite;
     if (isUpsertItem(item)) {
-      const hash = contentHash(item.resource);
+      const hash = hashes[index]!;
       if (prev && !prev.deleted && prev.hash?.equals(hash)) {
         plan.unchanged++;
         continue;

@@ -112,6 +112,32 @@ describe('token endpoint (RFC 7523 client assertion; RFC 6749 §5.2 errors)', ()
     expect(r.body).not.toHaveProperty('access_token');
   });
 
+  it('verifies against a JWKS URL, fetched and cached', async () => {
+    const { generateClientKeyPair } = await import('@dtm/shared');
+    const { privateJwk, publicJwks } = await generateClientKeyPair('ES384');
+    let fetches = 0;
+    const http = await import('node:http');
+    const jwksServer = http.createServer((_req, res) => {
+      fetches++;
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify(publicJwks));
+    });
+    await new Promise<void>((r) => jwksServer.listen(0, '127.0.0.1', r));
+    try {
+      const id = `jwks-url-${randomUUID().slice(0, 6)}`;
+      const { port } = jwksServer.address() as { port: number };
+      await addClient(deps(), { id, name: id, role: 'consumer', jwksUrl: `http://127.0.0.1:${port}/jwks.json` });
+      const key = await importJWK(privateJwk, 'ES384');
+      for (let i = 0; i < 3; i++) {
+        const assertion = await createClientAssertion({ clientId: id, tokenUrl, key, alg: 'ES384', kid: privateJwk.kid!, now: clock.now() });
+        expect((await postToken(tokenRequestBody(assertion))).status).toBe(200);
+      }
+      expect(fetches).toBe(1);
+    } finally {
+      jwksServer.close();
+    }
+  });
+
   it('refuses a replayed jti', async () => {
     const c = await newClient('consumer', ['K10001']);
     const assertion = await sign(c);

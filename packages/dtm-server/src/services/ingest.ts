@@ -5,7 +5,7 @@ import { AVAILABILITY_LIMIT_SECONDS, INGEST_LIMITS, PROBLEM_TYPES, type IngestBa
 import { inTransaction, type Pool } from '../db/pool.ts';
 import { DtmError, badRequest } from '../errors.ts';
 import type { Clock } from '../clock.ts';
-import { checkItems, countDeltas, keysOf, planBatch } from '../domain/ingest-plan.ts';
+import { checkItems, countDeltas, hashItems, keysOf, planBatch } from '../domain/ingest-plan.ts';
 import { isRealInstant } from '../domain/instant.ts';
 import * as practices from '../repo/practices.ts';
 import * as resources from '../repo/resources.ts';
@@ -38,6 +38,8 @@ export async function ingestBatch(
   checkSourceAsOf(batch.sourceAsOf, now, '/body/sourceAsOf');
   checkItems(batch.items);
   const requestHash = createHash('sha256').update(rawBody).digest();
+  const hashes = hashItems(batch.items);
+  const keys = keysOf(batch.items);
 
   return inTransaction(deps.pool, async (client) => {
     // First, before any write: the feed's ordering depends on it (repo/changes.ts).
@@ -53,8 +55,8 @@ export async function ingestBatch(
         return { result: earlier.result as IngestResult, replayed: true };
       }
     }
-    const current = await resources.currentVersions(client, ods, keysOf(batch.items));
-    const plan = planBatch(batch.items, current, now);
+    const current = await resources.currentVersions(client, ods, keys);
+    const plan = planBatch(batch.items, current, now, hashes);
     await resources.writeResources(client, ods, plan.writes, now);
     await resources.addCounts(client, ods, countDeltas(plan.writes));
     const practice = await practices.recordFreshness(client, ods, {
