@@ -8,6 +8,7 @@ import { parse } from 'yaml';
 import { AVAILABILITY_LIMIT_SECONDS, FEED_LIMITS, INGEST_LIMITS, OPENAPI_PATH, STALENESS_LIMIT_SECONDS } from '@dtm/shared';
 import { startTestServer, type TestServer } from './support/server.ts';
 import { del, ingest, page, upsert } from './support/dtm.ts';
+import { ISSUE_LIMITS } from '../packages/dtm-server/src/domain/issue-resources.ts';
 
 type Doc = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 let doc: Doc;
@@ -40,6 +41,13 @@ describe('constants mirror the document', () => {
     expect(doc.components.schemas.Availability.properties.limitSeconds.const).toBe(AVAILABILITY_LIMIT_SECONDS);
   });
 
+  it('data issue limits', () => {
+    const params = doc.paths['/v1/practices/{ods}/issues'].get.parameters as Doc[];
+    const limit = params.find((p) => p.name === 'limit')!.schema;
+    expect([limit.default, limit.maximum]).toEqual([ISSUE_LIMITS.defaultLimit, ISSUE_LIMITS.maxLimit]);
+    expect(doc.components.schemas.DataIssueRaise.properties.resources.maxItems).toBe(ISSUE_LIMITS.maxResources);
+  });
+
   it('every operation has an operationId, a summary and its error responses as problem+json', () => {
     for (const [path, item] of Object.entries(doc.paths as Doc)) {
       for (const [method, op] of Object.entries(item as Doc)) {
@@ -66,6 +74,39 @@ describe('responses match their schemas', () => {
     expectMatches('Watermark', await hb.json());
   });
 
+  it('data issues: raise, re-raise, list, one, answer, close, and the status figures', async () => {
+    await ingest(s, 'H10002', [upsert('Patient', 'p1')]);
+    const json = (method: string, body: unknown): RequestInit => ({ method, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const raise = { severity: 'error', rule: 'uk-core.nhs-number', message: 'NHS number fails Modulus 11.', resources: [{ resourceType: 'Patient', id: 'p1', versionId: '1', pointer: '/identifier/0/value' }], clientReference: 'nhs/p1' };
+    const raised = await s.fetch('/v1/practices/H10002/issues', json('POST', raise), 'consumer');
+    expect(raised.status).toBe(201);
+    const issue = (await raised.json()) as { id: string };
+    expectMatches('DataIssue', issue);
+    const again = await s.fetch('/v1/practices/H10002/issues', json('POST', { ...raise, severity: 'warning' }), 'consumer');
+    expect(again.status).toBe(200);
+    expectMatches('DataIssue', await again.json());
+    const answered = await s.fetch(`/v1/practices/H10002/issues/${issue.id}`, json('PATCH', { status: 'acknowledged', comment: 'Seen.' }), 'publisher');
+    expect(answered.status).toBe(200);
+    expectMatches('DataIssue', await answered.json());
+    expectMatches('DataIssuePage', await (await s.fetch('/v1/practices/H10002/issues?status=acknowledged&limit=1', {}, 'publisher')).json());
+    expectMatches('DataIssue', await (await s.fetch(`/v1/practices/H10002/issues/${issue.id}`, {}, 'consumer')).json());
+    const status = (await (await s.fetch('/v1/practices/H10002/status')).json()) as { issues: unknown };
+    expectMatches('PracticeStatus', status);
+    expect(status.issues).toMatchObject({ open: 1, unanswered: 0, medianResponseSeconds: expect.any(Number) });
+    const closed = await s.fetch(`/v1/practices/H10002/issues/${issue.id}`, json('PATCH', { status: 'closed' }), 'consumer');
+    expectMatches('DataIssue', await closed.json());
+    for (const [url, init, role] of [
+      [`/v1/practices/H10002/issues/${issue.id}`, json('PATCH', { status: 'resolved', comment: 'Late.' }), 'publisher'],
+      [`/v1/practices/H10002/issues/${issue.id}`, json('PATCH', { status: 'resolved', comment: 'Not mine.' }), 'consumer'],
+      ['/v1/practices/H10002/issues', json('POST', { ...raise, resources: [] }), 'consumer'],
+      ['/v1/practices/H10002/issues/00000000-0000-4000-8000-000000000000', {}, 'consumer'],
+    ] as const) {
+      const res = await s.fetch(url, init, role);
+      expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+      expectMatches('Problem', await res.json());
+    }
+  });
+
   it('binaries, health and problems', async () => {
     const put = await s.fetch(`/v1/ingest/practices/H10001/binaries/b1`, { method: 'PUT', headers: { 'content-type': 'text/plain' }, body: 'hello' });
     expectMatches('BinaryInfo', await put.json());
@@ -85,7 +126,7 @@ describe('responses match their schemas', () => {
     const served = await (await fetch(`${s.url}/openapi.yaml`)).text();
     expect(served).toBe(await readFile(OPENAPI_PATH, 'utf8'));
     const metrics = await (await fetch(`${s.url}/metrics`)).text();
-    for (const name of ['dtm_http_request_duration_seconds', 'dtm_feed_pages_total', 'dtm_ingest_batches_total', 'dtm_practice_staleness_seconds{practice="H10001"}', 'dtm_oldest_transaction_age_seconds']) {
+    for (const name of ['dtm_http_request_duration_seconds', 'dtm_feed_pages_total', 'dtm_ingest_batches_total', 'dtm_practice_staleness_seconds{practice="H10001"}', 'dtm_oldest_transaction_age_seconds', 'dtm_data_issues_raised_total', 'dtm_data_issues_answered_total']) {
       expect(metrics).toContain(name);
     }
   });

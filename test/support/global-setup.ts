@@ -5,7 +5,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { startEmbeddedPostgres } from '../../packages/dtm-server/src/db/embedded.ts';
+import { startEmbeddedPostgres } from '@dtm/shared/embedded-postgres';
 
 declare module 'vitest' {
   export interface ProvidedContext {

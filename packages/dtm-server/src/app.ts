@@ -19,8 +19,10 @@ import { feedRouter } from './routes/feed.ts';
 import { oauthRouter } from './routes/oauth.ts';
 import { auditRouter } from './routes/audit.ts';
 import { accessLog } from './http/audit.ts';
+import { loggableUrl } from './http/log-url.ts';
 import { requireToken } from './http/security.ts';
 import { INGEST_JSON_POSTS, INGEST_JSON_PUTS, ingestJsonParser, ingestRouter } from './routes/ingest.ts';
+import { ISSUE_JSON_PATCHES, ISSUE_JSON_POSTS, issueJsonParser, issuesRouter } from './routes/issues.ts';
 
 export interface AppDeps {
   config: Config;
@@ -57,7 +59,8 @@ export function createApp(deps: AppDeps): Express {
       },
       // One line per request, with no bodies or headers: patient data never reaches a log.
       serializers: {
-        req: (req: { id: unknown; method: string; url: string; remoteAddress?: string }) => ({ id: req.id, method: req.method, url: req.url, remoteAddress: req.remoteAddress }),
+        // The query is masked but for the DTM's own values: a data issue's rule is the client's text.
+        req: (req: { id: unknown; method: string; url: string; remoteAddress?: string }) => ({ id: req.id, method: req.method, url: loggableUrl(req.url), remoteAddress: req.remoteAddress }),
         res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
       },
       customProps: (_req, res) => ({ ...(res as express.Response).locals?.feed, ...(res as express.Response).locals?.ingest }),
@@ -81,8 +84,12 @@ export function createApp(deps: AppDeps): Express {
   const json = ingestJsonParser(deps.config);
   app.post(INGEST_JSON_POSTS, json);
   app.put(INGEST_JSON_PUTS, json);
+  const issueJson = issueJsonParser();
+  app.post(ISSUE_JSON_POSTS, issueJson);
+  app.patch(ISSUE_JSON_PATCHES, issueJson);
   app.use(openApiValidator());
   app.use('/v1', feedRouter(deps));
+  app.use('/v1', issuesRouter(deps));
   app.use('/v1/ingest', ingestRouter(deps));
   app.use('/v1/ingest', auditRouter(deps));
   app.use(notFoundHandler);

@@ -15,6 +15,8 @@ export interface Metrics {
   ingestChanges: client.Counter<'kind'>;
   authFailures: client.Counter<'reason'>;
   authzRefusals: client.Counter<'reason'>;
+  issuesRaised: client.Counter<'severity'>;
+  issuesAnswered: client.Counter<'status'>;
 }
 
 export function createMetrics(pool: Pool, clock: Clock, opts: { defaultMetrics?: boolean } = {}): Metrics {
@@ -35,6 +37,9 @@ export function createMetrics(pool: Pool, clock: Clock, opts: { defaultMetrics?:
     ingestChanges: new client.Counter({ name: 'dtm_ingest_changes_total', help: 'Ingested items by outcome.', labelNames: ['kind'], registers: [registry] }),
     authFailures: new client.Counter({ name: 'dtm_auth_failures_total', help: 'Failed authentications (token endpoint errors and refused bearer tokens) by reason.', labelNames: ['reason'], registers: [registry] }),
     authzRefusals: new client.Counter({ name: 'dtm_authz_refusals_total', help: 'Authorisation refusals (403) and limits (429) by reason.', labelNames: ['reason'], registers: [registry] }),
+    // Roadmap item: the TSS notifies the SSS of data issues, and the SSS responds, in a timely manner.
+    issuesRaised: new client.Counter({ name: 'dtm_data_issues_raised_total', help: 'Data issues raised by consumers (new issues, not re-raises), by severity.', labelNames: ['severity'], registers: [registry] }),
+    issuesAnswered: new client.Counter({ name: 'dtm_data_issues_answered_total', help: 'Data issue status changes: publisher answers (acknowledged, resolved, wont-fix) and consumer closes, by status set.', labelNames: ['status'], registers: [registry] }),
   };
   new client.Gauge({
     name: 'dtm_practice_staleness_seconds',

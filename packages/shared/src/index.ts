@@ -3,6 +3,7 @@ export * from './problems.ts';
 export * from './fhir.ts';
 export * from './types.ts';
 export * from './uk-core/index.ts';
+export * from './validation/index.ts';
 export type { paths, components, operations } from './generated/openapi.ts';
 
 /** Absolute path of the OpenAPI document, for servers that validate against it or serve it. */

@@ -21,6 +21,19 @@ export type BinaryInfo = Schemas['BinaryInfo'];
 export type Problem = Schemas['Problem'];
 export type ResourceCount = Schemas['ResourceCount'];
 
+// The data-issues channel: the Target raises issues with the data, the Source answers them.
+export type DataIssue = Schemas['DataIssue'];
+export type DataIssuePage = Schemas['DataIssuePage'];
+export type DataIssueRaise = Schemas['DataIssueRaise'];
+export type DataIssueUpdate = Schemas['DataIssueUpdate'];
+export type DataIssueAnswer = Schemas['DataIssueAnswer'];
+export type DataIssueClose = Schemas['DataIssueClose'];
+export type DataIssueResource = Schemas['DataIssueResource'];
+export type DataIssueResponse = Schemas['DataIssueResponse'];
+export type DataIssueSeverity = Schemas['DataIssueSeverity'];
+export type DataIssueStatus = Schemas['DataIssueStatus'];
+export type DataIssueSummary = Schemas['DataIssueSummary'];
+
 type ChangeBase = Omit<Schemas['Change'], 'op' | 'resource' | 'cursor'> & { cursor: Cursor };
 /** A change in the feed: an upsert carries the resource, a delete is a tombstone. */
 export type UpsertChange = ChangeBase & { op: 'upsert'; resource: FhirResource };

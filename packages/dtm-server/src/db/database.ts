@@ -14,7 +14,7 @@ export async function openDatabase(config: Config, log: (msg: string) => void): 
     return { connectionString: config.databaseUrl, embedded: false, stop: async () => undefined };
   }
   // Loaded only when needed: a deployment with DATABASE_URL never touches the embedded binaries.
-  const { startEmbeddedPostgres } = await import('./embedded.ts');
+  const { startEmbeddedPostgres } = await import('@dtm/shared/embedded-postgres');
   const embedded = await startEmbeddedPostgres(config.dataDir, log);
   const admin = new pg.Client({ connectionString: embedded.adminUrl });
   await admin.connect();

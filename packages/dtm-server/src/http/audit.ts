@@ -27,6 +27,8 @@ const routeOf = (req: Request) => {
 
 export function accessLog(deps: AppDeps): RequestHandler {
   return (req, res, next) => {
+    // Read now: by 'finish' a refused upload's socket may be destroyed, and req.ip would then throw.
+    const ip = req.ip ?? null;
     res.on('finish', () => {
       const facts = auditFacts(res);
       const principal = res.locals.principal as Principal | undefined;
@@ -43,7 +45,7 @@ export function accessLog(deps: AppDeps): RequestHandler {
         binaries: facts.binaries ?? 0,
         cursorFrom: facts.cursorFrom ?? null,
         cursorTo: facts.cursorTo ?? null,
-        ip: req.ip ?? null,
+        ip,
       }).catch((err: Error) => deps.logger.error({ err: { message: err.message }, reqId: req.id }, 'access log write failed'));
     });
     next();

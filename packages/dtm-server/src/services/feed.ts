@@ -13,6 +13,7 @@ import { getEpoch } from '../repo/meta.ts';
 import { consumerRetrievals } from '../repo/retrievals.ts';
 import { OVERDUE_AFTER_MS } from '../domain/retrieval-terms.ts';
 import { staleness, toSummary, toWatermark } from './freshness.ts';
+import { issueSummary } from './issues.ts';
 
 export interface FeedDeps {
   pool: Pool;
@@ -99,7 +100,9 @@ export async function readFeed(deps: FeedDeps, req: FeedRequest): Promise<FeedPa
 export async function practiceStatus(deps: Pick<FeedDeps, 'pool' | 'clock'>, ods: string): Promise<PracticeStatus> {
   const p = await requirePractice(deps.pool, ods);
   const now = deps.clock.now();
-  const [epoch, counts, retrievals] = await Promise.all([getEpoch(deps.pool), countsByType(deps.pool, ods), consumerRetrievals(deps.pool, ods, now)]);
+  const [epoch, counts, retrievals, issues] = await Promise.all([
+    getEpoch(deps.pool), countsByType(deps.pool, ods), consumerRetrievals(deps.pool, ods, now), issueSummary(deps, ods, now),
+  ]);
   return {
     practice: p.ods,
     name: p.name,
@@ -121,6 +124,8 @@ export async function practiceStatus(deps: Pick<FeedDeps, 'pool' | 'clock'>, ods
       sessionsPerDay: r.sessions_per_day,
       overdue: !r.last_at || now.getTime() - r.last_at.getTime() > OVERDUE_AFTER_MS,
     })),
+    // Roadmap item: the TSS raises data issues and the SSS responds, both in a timely manner.
+    issues,
   };
 }
 

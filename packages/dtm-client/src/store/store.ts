@@ -1,0 +1,284 @@
+// The Target's PostgreSQL staging store. Each page of changes and the checkpoint after it commit in
+// one transaction, and every write is gated by version, so a client killed at any instant and
+// restarted converges to exactly the server's state: nothing lost, nothing applied twice, no older
+// version over a newer one (a replayed page, or an order across resources that is not commit order,
+// changes nothing). SQL lives here only.
+import pg from 'pg';
+import { migrate, type MigrationSet } from '@dtm/shared/pg-migrate';
+
+pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
+
+export const STORE_MIGRATIONS: MigrationSet = { dir: new URL('./migrations/', import.meta.url), table: 'dtm_client_migrations', lockKey: 7_300_501 };
+
+/** Consumption-delay histogram bucket bounds in seconds (the last catches everything). */
+export const DELAY_BUCKETS = [1, 2, 5, 10, 30, 60, 300, 900, 3600, 6 * 3600, 24 * 3600, Number.MAX_VALUE];
+
+export interface PreparedChange {
+  resourceType: string;
+  id: string;
+  versionId: number;
+  deleted: boolean;
+  body: string | null;
+  lastUpdated: string;
+  availableAt: string;
+  /** Validation issues; empty when the record passed. */
+  issues: unknown[];
+  /** Binaries a DocumentReference refers to. */
+  binaries: { id: string; size: number | null; sha1: string | null }[];
+}
+
+export interface Checkpoint {
+  practice: string;
+  serverUrl: string;
+  cursor: string | null;
+  resyncs: number;
+  initialExtractCompletedAt: Date | null;
+}
+
+export interface ApplyResult {
+  applied: number;
+  /** Older or equal versions skipped by the version gate (replays). */
+  skipped: number;
+  /** Quarantined resources whose new version passed: their issues can be closed. */
+  cleared: { resourceType: string; id: string }[];
+}
+
+export class Store {
+  readonly pool: pg.Pool;
+
+  constructor(connectionString: string) {
+    this.pool = new pg.Pool({ connectionString, max: 6, application_name: 'dtm-client', options: '-c TimeZone=UTC' });
+    this.pool.on('error', () => undefined); // an idle connection dropping is replaced by the pool
+  }
+
+  migrate(): Promise<number[]> {
+    return migrate(this.pool, STORE_MIGRATIONS);
+  }
+
+  async checkpoint(practice: string): Promise<Checkpoint | null> {
+    const r = await this.pool.query<{ practice: string; server_url: string; cursor: string | null; resyncs: number; initial_extract_completed_at: Date | null }>(
+      'SELECT practice, server_url, cursor, resyncs, initial_extract_completed_at FROM dtm_checkpoint WHERE practice = $1', [practice]);
+    const row = r.rows[0];
+    return row ? { practice: row.practice, serverUrl: row.server_url, cursor: row.cursor, resyncs: row.resyncs, initialExtractCompletedAt: row.initial_extract_completed_at } : null;
+  }
+
+  async ensureCheckpoint(practice: string, serverUrl: string, now: Date): Promise<Checkpoint> {
+    await this.pool.query(
+      'INSERT INTO dtm_checkpoint (practice, server_url, cursor, updated_at) VALUES ($1, $2, NULL, $3) ON CONFLICT (practice) DO NOTHING',
+      [practice, serverUrl, now]);
+    const cp = (await this.checkpoint(practice))!;
+    if (cp.serverUrl !== serverUrl) {
+      throw new Error(`the store's checkpoint for ${practice} came from ${cp.serverUrl}, not ${serverUrl}: use another store, or resync`);
+    }
+    return cp;
+  }
+
+  /** Applies one page and moves the checkpoint past it, atomically. */
+  async applyPage(practice: string, changes: PreparedChange[], nextCursor: string | null, now: Date, upToDate: boolean): Promise<ApplyResult> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      const res = changes.length ? await client.query<{ resource_type: string; id: string }>(
+        `INSERT INTO dtm_resource AS r (practice, resource_type, id, version_id, deleted, body, last_updated, available_at, applied_at, valid)
+         SELECT $1, t.resource_type, t.id, t.version_id, t.deleted, t.body, t.last_updated, t.available_at, $8, t.valid
+           FROM unnest($2::text[], $3::text[], $4::bigint[], $5::boolean[], $6::text[], $7::timestamptz[], $9::timestamptz[], $10::boolean[])
+                AS t(resource_type, id, version_id, deleted, body, last_updated, available_at, valid)
+         ON CONFLICT (practice, resource_type, id) DO UPDATE SET
+           version_id = excluded.version_id, deleted = excluded.deleted, body = excluded.body, last_updated = excluded.last_updated,
+           available_at = excluded.available_at, applied_at = excluded.applied_at, valid = excluded.valid
+         WHERE r.version_id < excluded.version_id
+         RETURNING r.resource_type, r.id`,
+        [practice, changes.map((c) => c.resourceType), changes.map((c) => c.id), changes.map((c) => c.versionId), changes.map((c) => c.deleted),
+          changes.map((c) => c.body), changes.map((c) => c.lastUpdated), now, changes.map((c) => c.availableAt), changes.map((c) => c.issues.length === 0)],
+      ) : { rows: [] };
+      const applied = new Set(res.rows.map((r) => `${r.resource_type}/${r.id}`));
+      const fresh = changes.filter((c) => applied.has(`${c.resourceType}/${c.id}`));
+
+      const passed = fresh.filter((c) => c.issues.length === 0);
+      const cleared = passed.length ? (await client.query<{ resource_type: string; id: string }>(
+        `DELETE FROM dtm_quarantine q USING unnest($2::text[], $3::text[]) AS t(resource_type, id)
+          WHERE q.practice = $1 AND q.resource_type = t.resource_type AND q.id = t.id RETURNING q.resource_type, q.id`,
+        [practice, passed.map((c) => c.resourceType), passed.map((c) => c.id)])).rows : [];
+      const failed = fresh.filter((c) => c.issues.length > 0);
+      if (failed.length) {
+        await client.query(
+          `INSERT INTO dtm_quarantine AS q (practice, resource_type, id, version_id, issues, quarantined_at)
+           SELECT $1, * , $6 FROM unnest($2::text[], $3::text[], $4::bigint[], $5::jsonb[])
+           ON CONFLICT (practice, resource_type, id) DO UPDATE SET version_id = excluded.version_id, issues = excluded.issues, quarantined_at = excluded.quarantined_at`,
+          [practice, failed.map((c) => c.resourceType), failed.map((c) => c.id), failed.map((c) => c.versionId), failed.map((c) => JSON.stringify(c.issues)), now]);
+      }
+      const wanted = fresh.flatMap((c) => c.binaries);
+      if (wanted.length) {
+        // A changed expectation (new hash or size) means the document changed: fetch it again.
+        await client.query(
+          `INSERT INTO dtm_binary AS b (practice, id, state, expected_size, expected_sha1, updated_at)
+           SELECT $1, t.id, 'pending', t.size, t.sha1, $5 FROM unnest($2::text[], $3::bigint[], $4::text[]) AS t(id, size, sha1)
+           ON CONFLICT (practice, id) DO UPDATE SET state = 'pending', expected_size = excluded.expected_size, expected_sha1 = excluded.expected_sha1,
+             attempts = 0, error = NULL, updated_at = excluded.updated_at
+           WHERE b.expected_size IS DISTINCT FROM excluded.expected_size OR b.expected_sha1 IS DISTINCT FROM excluded.expected_sha1 OR b.state = 'failed'`,
+          [practice, wanted.map((b) => b.id), wanted.map((b) => b.size), wanted.map((b) => b.sha1), now]);
+      }
+      if (fresh.length) await this.#recordConsumption(client, practice, fresh, now);
+      await client.query(
+        `UPDATE dtm_checkpoint SET cursor = COALESCE($2, cursor), updated_at = $3,
+           initial_extract_completed_at = CASE WHEN $4 THEN COALESCE(initial_extract_completed_at, $3) ELSE initial_extract_completed_at END
+         WHERE practice = $1`,
+        [practice, nextCursor, now, upToDate]);
+      await client.query('COMMIT');
+      return { applied: fresh.length, skipped: changes.length - fresh.length, cleared: cleared.map((c) => ({ resourceType: c.resource_type, id: c.id })) };
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    } finally {
+      client.release();
+    }
+  }
+
+  async #recordConsumption(client: pg.PoolClient, practice: string, fresh: PreparedChange[], now: Date): Promise<void> {
+    const delays = fresh.map((c) => Math.max(0, (now.getTime() - Date.parse(c.availableAt)) / 1000));
+    const counts = new Map<number, number>();
+    for (const d of delays) {
+      const le = DELAY_BUCKETS.find((b) => d <= b)!;
+      counts.set(le, (counts.get(le) ?? 0) + 1);
+    }
+    const max = Math.max(...delays);
+    await client.query(
+      `INSERT INTO dtm_consumption AS c (practice, changes, over_limit, max_delay_seconds) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (practice) DO UPDATE SET changes = c.changes + excluded.changes, over_limit = c.over_limit + excluded.over_limit,
+         max_delay_seconds = GREATEST(c.max_delay_seconds, excluded.max_delay_seconds)`,
+      [practice, delays.length, delays.filter((d) => d > 6 * 3600).length, max]);
+    await client.query(
+      `INSERT INTO dtm_consumption_bucket AS b (practice, le_seconds, changes) SELECT $1, * FROM unnest($2::float8[], $3::bigint[])
+       ON CONFLICT (practice, le_seconds) DO UPDATE SET changes = b.changes + excluded.changes`,
+      [practice, [...counts.keys()], [...counts.values()]]);
+  }
+
+  /** Full resync after the server's epoch changed: forget the practice's state, loudly, in one go. */
+  async resetPractice(practice: string, now: Date): Promise<void> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      for (const table of ['dtm_resource', 'dtm_quarantine', 'dtm_binary']) {
+        await client.query(`DELETE FROM ${table} WHERE practice = $1`, [practice]);
+      }
+      await client.query('UPDATE dtm_checkpoint SET cursor = NULL, resyncs = resyncs + 1, initial_extract_completed_at = NULL, updated_at = $2 WHERE practice = $1', [practice, now]);
+      await client.query('COMMIT');
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    } finally {
+      client.release();
+    }
+  }
+
+  async pendingBinaries(practice: string, limit: number): Promise<{ id: string; expectedSize: number | null; expectedSha1: string | null }[]> {
+    const r = await this.pool.query<{ id: string; expected_size: number | null; expected_sha1: string | null }>(
+      `SELECT id, expected_size, expected_sha1 FROM dtm_binary WHERE practice = $1 AND state = 'pending' ORDER BY id LIMIT $2`, [practice, limit]);
+    return r.rows.map((b) => ({ id: b.id, expectedSize: b.expected_size, expectedSha1: b.expected_sha1 }));
+  }
+
+  async binaryVerified(practice: string, id: string, info: { size: number; sha256: string; contentType: string | null }, now: Date): Promise<void> {
+    await this.pool.query(
+      `UPDATE dtm_binary SET state = 'verified', size = $3, sha256 = $4, content_type = $5, error = NULL, attempts = attempts + 1, updated_at = $6
+        WHERE practice = $1 AND id = $2`, [practice, id, info.size, info.sha256, info.contentType, now]);
+  }
+
+  /** Counts a failed attempt; true when that was the last one allowed and the binary is now failed. */
+  async binaryFailed(practice: string, id: string, error: string, maxAttempts: number, now: Date): Promise<boolean> {
+    const r = await this.pool.query<{ state: string }>(
+      `UPDATE dtm_binary SET attempts = attempts + 1, error = $3, updated_at = $5,
+         state = CASE WHEN attempts + 1 >= $4 THEN 'failed' ELSE state END
+        WHERE practice = $1 AND id = $2 RETURNING state`, [practice, id, error, maxAttempts, now]);
+    return r.rows[0]?.state === 'failed';
+  }
+
+  async startRun(practice: string, mode: string, now: Date): Promise<number> {
+    return (await this.pool.query<{ id: number }>('INSERT INTO dtm_sync_run (practice, mode, started_at) VALUES ($1, $2, $3) RETURNING id', [practice, mode, now])).rows[0]!.id;
+  }
+
+  async updateRun(id: number, u: { pages: number; changes: number; sourceAsOf: string | null; serverLastUpdated: string | null; finishedAt?: Date; outcome?: string; error?: string }): Promise<void> {
+    await this.pool.query(
+      `UPDATE dtm_sync_run SET pages = $2, changes = $3, source_as_of = $4, server_last_updated = $5,
+         finished_at = COALESCE($6, finished_at), outcome = COALESCE($7, outcome), error = COALESCE($8, error) WHERE id = $1`,
+      [id, u.pages, u.changes, u.sourceAsOf, u.serverLastUpdated, u.finishedAt ?? null, u.outcome ?? null, u.error ?? null]);
+  }
+
+  /** What `dtm-client status` shows about the local side. */
+  async figures(practice: string): Promise<LocalFigures> {
+    const [counts, consumption, buckets, quarantine, binaries, lastRun, lastApplied] = await Promise.all([
+      this.pool.query<{ live: number; deleted: number }>('SELECT count(*) FILTER (WHERE NOT deleted)::int AS live, count(*) FILTER (WHERE deleted)::int AS deleted FROM dtm_resource WHERE practice = $1', [practice]),
+      this.pool.query<{ changes: number; over_limit: number; max_delay_seconds: number | null }>('SELECT changes, over_limit, max_delay_seconds FROM dtm_consumption WHERE practice = $1', [practice]),
+      this.pool.query<{ le_seconds: number; changes: number }>('SELECT le_seconds, changes FROM dtm_consumption_bucket WHERE practice = $1 ORDER BY le_seconds', [practice]),
+      this.pool.query<{ rule: string; resource_type: string; n: number }>(
+        `SELECT i->>'rule' AS rule, q.resource_type, count(DISTINCT q.id)::int AS n FROM dtm_quarantine q, jsonb_array_elements(q.issues) i
+          WHERE q.practice = $1 GROUP BY 1, 2 ORDER BY 1, 2`, [practice]),
+      this.pool.query<{ state: string; n: number }>('SELECT state, count(*)::int AS n FROM dtm_binary WHERE practice = $1 GROUP BY state', [practice]),
+      this.pool.query<{ started_at: Date; finished_at: Date | null; outcome: string | null; source_as_of: Date | null }>(
+        'SELECT started_at, finished_at, outcome, source_as_of FROM dtm_sync_run WHERE practice = $1 ORDER BY started_at DESC LIMIT 1', [practice]),
+      this.pool.query<{ last: Date | null }>('SELECT max(last_updated) AS last FROM dtm_resource WHERE practice = $1', [practice]),
+    ]);
+    const c = consumption.rows[0];
+    const total = c?.changes ?? 0;
+    const quantile = (q: number): number | null => {
+      if (!total) return null;
+      let seen = 0;
+      for (const b of buckets.rows) {
+        seen += b.changes;
+        // The bucket's upper bound, but never above the exact maximum.
+        if (seen >= q * total) return Math.min(b.le_seconds, c!.max_delay_seconds ?? b.le_seconds);
+      }
+      return c!.max_delay_seconds;
+    };
+    return {
+      live: counts.rows[0]?.live ?? 0,
+      deleted: counts.rows[0]?.deleted ?? 0,
+      lastAppliedLastUpdated: lastApplied.rows[0]?.last ?? null,
+      consumption: { changes: total, overLimit: c?.over_limit ?? 0, maxDelaySeconds: c?.max_delay_seconds ?? null, p50AtMostSeconds: quantile(0.5), p95AtMostSeconds: quantile(0.95) },
+      quarantine: quarantine.rows.map((r) => ({ rule: r.rule, resourceType: r.resource_type, resources: r.n })),
+      binaries: Object.fromEntries(binaries.rows.map((r) => [r.state, r.n])),
+      lastRun: lastRun.rows[0] ?? null,
+    };
+  }
+
+  /** Quarantined resources grouped by rule and resource type: one data issue each. */
+  async quarantineGroups(practice: string): Promise<{ rule: string; resourceType: string; severity: string; message: string; resources: { resourceType: string; id: string; versionId: string; pointer: string }[] }[]> {
+    const r = await this.pool.query<{ rule: string; resource_type: string; id: string; version_id: string; pointer: string; message: string }>(
+      `SELECT i->>'rule' AS rule, q.resource_type, q.id, q.version_id::text, i->>'pointer' AS pointer, i->>'message' AS message
+         FROM dtm_quarantine q, jsonb_array_elements(q.issues) i WHERE q.practice = $1 ORDER BY 1, 2, 3`, [practice]);
+    const groups = new Map<string, { rule: string; resourceType: string; severity: string; message: string; resources: { resourceType: string; id: string; versionId: string; pointer: string }[] }>();
+    for (const row of r.rows) {
+      const key = `${row.rule}|${row.resource_type}`;
+      let g = groups.get(key);
+      if (!g) groups.set(key, (g = { rule: row.rule, resourceType: row.resource_type, severity: 'error', message: row.message, resources: [] }));
+      if (!g.resources.some((x) => x.id === row.id)) g.resources.push({ resourceType: row.resource_type, id: row.id, versionId: row.version_id, pointer: row.pointer });
+    }
+    return [...groups.values()];
+  }
+
+  async raisedIssues(practice: string): Promise<{ clientReference: string; issueId: string; status: string }[]> {
+    const r = await this.pool.query<{ client_reference: string; issue_id: string; status: string }>(
+      'SELECT client_reference, issue_id, status FROM dtm_issue WHERE practice = $1', [practice]);
+    return r.rows.map((x) => ({ clientReference: x.client_reference, issueId: x.issue_id, status: x.status }));
+  }
+
+  async recordIssue(practice: string, clientReference: string, issueId: string, resources: number, status: string, now: Date): Promise<void> {
+    await this.pool.query(
+      `INSERT INTO dtm_issue (practice, client_reference, issue_id, resources, status, updated_at) VALUES ($1, $2, $3, $4, $5, $6)
+       ON CONFLICT (practice, client_reference) DO UPDATE SET issue_id = excluded.issue_id, resources = excluded.resources, status = excluded.status, updated_at = excluded.updated_at`,
+      [practice, clientReference, issueId, resources, status, now]);
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+}
+
+export interface LocalFigures {
+  live: number;
+  deleted: number;
+  lastAppliedLastUpdated: Date | null;
+  consumption: { changes: number; overLimit: number; maxDelaySeconds: number | null; p50AtMostSeconds: number | null; p95AtMostSeconds: number | null };
+  quarantine: { rule: string; resourceType: string; resources: number }[];
+  binaries: Record<string, number>;
+  lastRun: { started_at: Date; finished_at: Date | null; outcome: string | null; source_as_of: Date | null } | null;
+}

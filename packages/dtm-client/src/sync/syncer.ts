@@ -1,0 +1,153 @@
+/*
+ * The sync loop, a small explicit state machine (one practice):
+ *
+ *   start ──► fetching ──page──► applying ──► more pages? ──yes──► fetching
+ *               │   ▲                            │ no (upToDate)
+ *               │   │                            ├── sync:   ──► binaries ──► done
+ *               │   │                            └── follow: ──► binaries ──► fetching (long-poll)
+ *               │   └──────────── resyncing ◄── 409: the server's epoch changed (reported loudly)
+ *               ├── network error, 5xx, 408, 429: retried inside DtmClient (backoff, Retry-After)
+ *               └── stop requested (SIGTERM): finish and commit the page in hand ──► done
+ *
+ * Each page and the checkpoint after it commit in one transaction (store/store.ts), so any state is
+ * a safe place to be killed.
+ */
+import type { DtmClient } from '../client.ts';
+import { EpochError } from '../client.ts';
+import type { Store } from '../store/store.ts';
+import { SyncEmitter, type SyncSummary } from './events.ts';
+import { prepareChanges, type Validate } from './prepare.ts';
+import { fetchBinaries } from './binaries.ts';
+
+export interface SyncOptions {
+  practice: string;
+  client: DtmClient;
+  store: Store;
+  validate: Validate;
+  binaryDir: string;
+  pageSize?: number;
+  /** Long-poll wait in seconds while following. */
+  waitSeconds?: number;
+  binaryParallel?: number;
+  now?: () => Date;
+  /** Called after each follow cycle that ended up to date (e.g. to raise data issues). */
+  afterCycle?: () => Promise<void>;
+}
+
+export class Syncer extends SyncEmitter {
+  readonly #o: Required<Omit<SyncOptions, 'afterCycle'>> & Pick<SyncOptions, 'afterCycle'>;
+  readonly #stop = new AbortController();
+
+  constructor(o: SyncOptions) {
+    super();
+    this.#o = { pageSize: 1000, waitSeconds: 30, binaryParallel: 4, now: () => new Date(), ...o };
+  }
+
+  /** Ask the loop to stop: it finishes the page in hand, commits, and returns. */
+  stop(): void {
+    this.#stop.abort(new Error('stop requested'));
+  }
+
+  get stopping(): boolean {
+    return this.#stop.signal.aborted;
+  }
+
+  /** Pull from the checkpoint until up to date, fetch binaries, stop. */
+  sync(): Promise<SyncSummary> {
+    return this.#run('sync');
+  }
+
+  /** Keep pulling with long-polls until stopped. */
+  follow(): Promise<SyncSummary> {
+    return this.#run('follow');
+  }
+
+  async #run(mode: 'sync' | 'follow'): Promise<SyncSummary> {
+    const { practice, client, store, now } = this.#o;
+    const summary: SyncSummary = {
+      practice, mode, pages: 0, received: 0, applied: 0, skipped: 0, quarantined: 0, binariesVerified: 0, binariesFailed: 0,
+      resyncs: 0, sourceAsOf: null, lastUpdatedAt: null, stoppedBy: 'up-to-date',
+    };
+    const cp = await store.ensureCheckpoint(practice, client.baseUrl, now());
+    const runId = await store.startRun(practice, mode, now());
+    let cursor = cp.cursor;
+    let expected: number | null = null;
+    if (!cursor) {
+      const st = await client.status(practice, this.#stop.signal).catch(() => null);
+      expected = st ? st.counts.reduce((n, c) => n + c.live + c.deleted, 0) : null;
+    }
+    this.emit('start', { practice, mode, resumedFrom: cursor, expectedChanges: expected });
+    try {
+      let waiting = false;
+      for (;;) {
+        if (this.#stop.signal.aborted) {
+          summary.stoppedBy = 'signal';
+          break;
+        }
+        let page;
+        try {
+          // Only a long-poll is cut short by stop(); a page being fetched to apply is fetched whole.
+          page = await client.changes(practice, { since: cursor, limit: this.#o.pageSize, ...(waiting ? { wait: this.#o.waitSeconds, signal: this.#stop.signal } : {}) });
+        } catch (err) {
+          if (this.#stop.signal.aborted) continue;
+          if (err instanceof EpochError) {
+            this.emit('resync', { practice, reason: err.message });
+            await store.resetPractice(practice, now());
+            summary.resyncs++;
+            cursor = null;
+            waiting = false;
+            continue;
+          }
+          throw err;
+        }
+        summary.sourceAsOf = page.watermark.sourceAsOf;
+        summary.lastUpdatedAt = page.watermark.lastUpdatedAt;
+        const prepared = prepareChanges(page.changes, this.#o.validate);
+        const r = await store.applyPage(practice, prepared, page.nextCursor, now(), page.upToDate);
+        cursor = page.nextCursor ?? cursor;
+        summary.pages++;
+        summary.received += page.changes.length;
+        summary.applied += r.applied;
+        summary.skipped += r.skipped;
+        const quarantined = prepared.filter((c) => c.issues.length > 0).length;
+        summary.quarantined += quarantined;
+        for (const c of r.cleared) this.emit('cleared', { practice, ...c });
+        if (page.changes.length) {
+          this.emit('page', { practice, received: page.changes.length, applied: r.applied, skipped: r.skipped, quarantined, upToDate: page.upToDate, totalApplied: summary.applied, totalReceived: summary.received });
+          await store.updateRun(runId, { pages: summary.pages, changes: summary.applied, sourceAsOf: summary.sourceAsOf, serverLastUpdated: summary.lastUpdatedAt });
+        }
+        if (!page.upToDate) {
+          waiting = false;
+          continue;
+        }
+        await this.#binaries(summary);
+        if (mode === 'sync') break;
+        if (!waiting) {
+          this.emit('idle', { practice, sourceAsOf: summary.sourceAsOf, lastUpdatedAt: summary.lastUpdatedAt });
+          await this.#o.afterCycle?.();
+        }
+        waiting = true;
+      }
+      if (mode === 'sync') await this.#o.afterCycle?.();
+      await store.updateRun(runId, { pages: summary.pages, changes: summary.applied, sourceAsOf: summary.sourceAsOf, serverLastUpdated: summary.lastUpdatedAt, finishedAt: now(), outcome: summary.stoppedBy });
+    } catch (err) {
+      summary.stoppedBy = 'error';
+      summary.error = (err as Error).message;
+      await store.updateRun(runId, { pages: summary.pages, changes: summary.applied, sourceAsOf: summary.sourceAsOf, serverLastUpdated: summary.lastUpdatedAt, finishedAt: now(), outcome: 'error', error: summary.error }).catch(() => undefined);
+      this.emit('done', summary);
+      throw err;
+    }
+    this.emit('done', summary);
+    return summary;
+  }
+
+  async #binaries(summary: SyncSummary): Promise<void> {
+    const { practice } = this.#o;
+    const r = await fetchBinaries(
+      { client: this.#o.client, store: this.#o.store, practice, dir: this.#o.binaryDir, parallel: this.#o.binaryParallel, now: this.#o.now, signal: this.#stop.signal },
+      (id, state, bytes, error) => this.emit('binary', { practice, id, state, bytes, ...(error ? { error } : {}) }),
+    );
+    summary.binariesVerified += r.verified;
+    summary.binariesFailed += r.failed;
+  }
+}

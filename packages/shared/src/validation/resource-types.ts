@@ -1,0 +1,36 @@
+// The resource types whose structure the sync client checks against HL7's R4 JSON Schema: what an English
+// GP system's record is made of. scripts/generate-validators.ts precompiles a validator for each of these
+// (edit the list, then `npm run generate`); any other R4 type is carried whole with a warning.
+
+export const VALIDATED_RESOURCE_TYPES: readonly string[] = Object.freeze([
+  'Patient',
+  'Practitioner',
+  'PractitionerRole',
+  'Organization',
+  'Location',
+  'Encounter',
+  'EpisodeOfCare',
+  'Condition',
+  'Observation',
+  'Procedure',
+  'AllergyIntolerance',
+  'Medication',
+  'MedicationRequest',
+  'MedicationStatement',
+  'Immunization',
+  'DiagnosticReport',
+  'Specimen',
+  'DocumentReference',
+  'ServiceRequest',
+  'Appointment',
+  'Slot',
+  'Schedule',
+  'Task',
+  'Flag',
+  'List',
+  'Consent',
+  'AuditEvent',
+  'Provenance',
+  'Communication',
+  'RelatedPerson',
+]);

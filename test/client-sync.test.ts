@@ -1,0 +1,104 @@
+// The sync client against a real server, each on its own PostgreSQL database: an initial extract
+// then deltas converge to identical content; binaries are fetched and verified; replayed pages and
+// out-of-order versions change nothing; an epoch change forces a loud full resync.
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { validateResource } from '@dtm/shared';
+import { startTestServer, type TestServer } from './support/server.ts';
+import { clientFixture, serverState, storeState, type ClientFixture } from './support/client.ts';
+import { ingest, readAll, upsert, del } from './support/dtm.ts';
+import { openSession, type Session } from '../packages/dtm-client/src/session.ts';
+import { prepareChanges } from '../packages/dtm-client/src/sync/prepare.ts';
+import { generatePractice } from '../packages/dtm-server/src/seed/synthetic-practice.ts';
+import { publishPractice } from '../packages/dtm-server/src/seed/publish.ts';
+import { inTransaction } from '../packages/dtm-server/src/db/pool.ts';
+import { resetEpoch } from '../packages/dtm-server/src/repo/meta.ts';
+
+const ODS = 'T10001';
+let s: TestServer;
+let fx: ClientFixture;
+let session: Session;
+const practice = generatePractice({ ods: ODS, patients: 40, seed: 7 });
+
+beforeAll(async () => {
+  s = await startTestServer();
+  await s.grant(ODS);
+  await publishPractice(s.url, practice, { headers: { authorization: `Bearer ${await s.token('publisher')}` } });
+  fx = await clientFixture(s, ODS);
+  session = await openSession(fx.config, validateResource);
+});
+afterAll(async () => {
+  await session?.close();
+  await fx?.targetDb.drop();
+  await s?.stop();
+});
+
+describe('dtm-client sync', () => {
+  it('takes the initial extract into the Target store, identical to the server', async () => {
+    const summary = await session.syncer.sync();
+    expect(summary).toMatchObject({ stoppedBy: 'up-to-date', received: practice.resources.length, applied: practice.resources.length, skipped: 0 });
+    expect(await storeState(session.opened.store.pool, ODS)).toEqual(await serverState(s, ODS));
+    // Bodies are the server's, byte for byte.
+    const { changes } = await readAll(s, ODS, undefined, 5000);
+    const stored = await session.opened.store.pool.query<{ resource_type: string; id: string; body: string }>('SELECT resource_type, id, body FROM dtm_resource WHERE practice = $1', [ODS]);
+    const byKey = new Map(stored.rows.map((r) => [`${r.resource_type}/${r.id}`, r.body]));
+    for (const c of changes) if (c.op === 'upsert') expect(byKey.get(`${c.resourceType}/${c.id}`)).toBe(JSON.stringify(c.resource));
+  });
+
+  it('fetches every binary and verifies it against its digests', async () => {
+    const rows = (await session.opened.store.pool.query<{ id: string; state: string; sha256: string }>('SELECT id, state, sha256 FROM dtm_binary WHERE practice = $1 ORDER BY id', [ODS])).rows;
+    expect(rows.map((r) => r.id)).toEqual(practice.binaries.map((b) => b.id).sort());
+    for (const b of practice.binaries) {
+      const onDisk = await readFile(path.join(fx.config.binaryDir, ODS, b.id));
+      expect(onDisk.equals(b.content)).toBe(true);
+      expect(rows.find((r) => r.id === b.id)).toMatchObject({ state: 'verified', sha256: createHash('sha256').update(b.content).digest('base64') });
+    }
+  });
+
+  it('applies deltas: updates, deletes and new resources converge', async () => {
+    const patient = practice.resources.find((r) => r.resourceType === 'Patient')!;
+    const cond = practice.resources.find((r) => r.resourceType === 'Condition')!;
+    await ingest(s, ODS, [upsert('Patient', String(patient.id), { ...patient, active: false }), del('Condition', String(cond.id)), upsert('Flag', 'flag-new', { status: 'active', code: { text: 'x' }, subject: { reference: `Patient/${patient.id}` } })]);
+    const summary = await session.syncer.sync();
+    expect(summary.applied).toBe(3);
+    expect(await storeState(session.opened.store.pool, ODS)).toEqual(await serverState(s, ODS));
+  });
+
+  it('changes nothing when a page is replayed or an older version arrives after a newer one', async () => {
+    const before = await storeState(session.opened.store.pool, ODS);
+    const { changes } = await readAll(s, ODS, undefined, 5000);
+    const prepared = prepareChanges(changes, () => []);
+    const cp = await session.opened.store.checkpoint(ODS);
+    const replay = await session.opened.store.applyPage(ODS, prepared, cp!.cursor, new Date(), true);
+    expect(replay).toMatchObject({ applied: 0, skipped: prepared.length });
+    const older = prepared.filter((c) => c.versionId > 1).map((c) => ({ ...c, versionId: c.versionId - 1, deleted: false, body: '{}' }));
+    expect(older.length).toBeGreaterThan(0);
+    expect((await session.opened.store.applyPage(ODS, older, cp!.cursor, new Date(), true)).applied).toBe(0);
+    expect(await storeState(session.opened.store.pool, ODS)).toEqual(before);
+  });
+
+  it('resyncs from the beginning, loudly, when the server epoch changes', async () => {
+    await inTransaction(s.pool, resetEpoch);
+    const events: string[] = [];
+    session.syncer.on('resync', (e) => events.push(e.reason));
+    const summary = await session.syncer.sync();
+    expect(summary.resyncs).toBe(1);
+    expect(events).toHaveLength(1);
+    expect(await storeState(session.opened.store.pool, ODS)).toEqual(await serverState(s, ODS));
+    expect((await session.opened.store.checkpoint(ODS))!.resyncs).toBe(1);
+  });
+
+  it('follows: applies a change within seconds of it being published, then stops on request', async () => {
+    const following = session.syncer.follow();
+    await new Promise<void>((r) => session.syncer.once('idle', () => r()));
+    const t = Date.now();
+    await ingest(s, ODS, [upsert('Flag', 'flag-live', { status: 'active', code: { text: 'y' }, subject: { reference: 'Patient/x' } })]);
+    await new Promise<void>((r) => session.syncer.on('page', (e) => e.applied > 0 && r()));
+    expect(Date.now() - t).toBeLessThan(3000);
+    session.syncer.stop();
+    expect((await following).stoppedBy).toBe('signal');
+    expect(await storeState(session.opened.store.pool, ODS)).toEqual(await serverState(s, ODS));
+  });
+});
