@@ -58,6 +58,20 @@ describe('quarantine and data issues', () => {
     expect(again.issues).toHaveLength(2);
   });
 
+  it('reports references that do not resolve within the practice, and closes the issue once they do', async () => {
+    await ingest(s, ODS, [upsert('Condition', 'orphan', { subject: { reference: 'Patient/missing' }, code: { coding: [{ system: 'http://snomed.info/sct', code: '38341003' }] } })]);
+    const raised: string[] = [];
+    session.syncer.on('issue', (e) => raised.push(`${e.rule} ${e.resourceType} ${e.resources}`));
+    await session.syncer.sync();
+    expect(raised).toContain('dtm.reference-unresolved Condition 1');
+    const list = async () => ((await (await s.fetch(`/v1/practices/${ODS}/issues`, {}, 'publisher')).json()) as { issues: { id: string; rule: string; status: string; resources: { id: string }[] }[] }).issues;
+    const issue = (await list()).find((i) => i.rule === 'dtm.reference-unresolved')!;
+    expect(issue.resources.map((r) => r.id)).toEqual(['orphan']);
+    await ingest(s, ODS, [patient('missing', '9990000018')]);
+    await session.syncer.sync();
+    expect((await list()).find((i) => i.id === issue.id)!.status).toBe('closed');
+  });
+
   it('clears the quarantine when a later version passes, and closes the issue', async () => {
     const list = (await (await s.fetch(`/v1/practices/${ODS}/issues`, {}, 'publisher')).json()) as { issues: { id: string; rule: string }[] };
     const nhs = list.issues.find((i) => i.rule === 'uk-core.nhs-number')!;

@@ -39,7 +39,7 @@ export async function registerTestClients(deps: Parameters<typeof addClient>[0])
   return keys;
 }
 
-export async function startTestServer(opts: { clock?: Clock; env?: Record<string, string>; db?: TestDatabase } = {}): Promise<TestServer> {
+export async function startTestServer(opts: { clock?: Clock; env?: Record<string, string>; db?: TestDatabase; privateKeys?: Record<Role, string> } = {}): Promise<TestServer> {
   const db = opts.db ?? (await createTestDatabase());
   const clock = opts.clock ?? systemClock;
   const config = loadConfig({
@@ -47,7 +47,8 @@ export async function startTestServer(opts: { clock?: Clock; env?: Record<string
     DTM_ACCESS_TOKEN_TTL_SECONDS: '86400', ...opts.env,
   });
   const server = await startServer(config, { clock });
-  const privateKeys = await registerTestClients({ pool: server.pool, clock });
+  // Restarting on a database that already has the test clients: reuse their keys.
+  const privateKeys = opts.privateKeys ?? (await registerTestClients({ pool: server.pool, clock }));
   const api = createApi(server.url, privateKeys, { pool: server.pool, clock });
   return {
     ...server,

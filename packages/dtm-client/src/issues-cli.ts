@@ -23,9 +23,14 @@ export async function runIssuesCommand(config: ClientConfig, args: string[], fla
   try {
     switch (args[0]) {
       case 'list': {
-        const q = flags.status ? `?status=${encodeURIComponent(flags.status)}` : '';
-        const page = (await client.send('GET', `${base}${q}`)) as { issues: IssueView[] };
-        out(page, page.issues.map((i) => `${i.id}  ${i.status.padEnd(12)} ${i.severity.padEnd(8)} ${i.rule}  ${i.resources.length} resource(s)  raised ${i.raisedAt}`).join('\n') + '\n');
+        const issues: IssueView[] = [];
+        for (let after: number | null = 0; after !== null; ) {
+          const q = new URLSearchParams({ limit: '1000', ...(after ? { after: String(after) } : {}), ...(flags.status ? { status: flags.status } : {}) });
+          const page = (await client.send('GET', `${base}?${q}`)) as { issues: IssueView[]; next: number | null };
+          issues.push(...page.issues);
+          after = page.next;
+        }
+        out({ issues }, issues.map((i) => `${i.id}  ${i.status.padEnd(12)} ${i.severity.padEnd(8)} ${i.rule}  ${i.resources.length} resource(s)  raised ${i.raisedAt}`).join('\n') + (issues.length ? '\n' : 'no issues\n'));
         return 0;
       }
       case 'show': {

@@ -25,6 +25,8 @@ export interface PreparedChange {
   issues: unknown[];
   /** Binaries a DocumentReference refers to. */
   binaries: { id: string; size: number | null; sha1: string | null }[];
+  /** Patient-record references (subject, patient, encounter) as type and id. */
+  references: { type: string; id: string }[];
 }
 
 export interface Checkpoint {
@@ -118,7 +120,20 @@ export class Store {
            WHERE b.expected_size IS DISTINCT FROM excluded.expected_size OR b.expected_sha1 IS DISTINCT FROM excluded.expected_sha1 OR b.state = 'failed'`,
           [practice, wanted.map((b) => b.id), wanted.map((b) => b.size), wanted.map((b) => b.sha1), now]);
       }
-      if (fresh.length) await this.#recordConsumption(client, practice, fresh, now);
+      if (fresh.length) {
+        await client.query(
+          `DELETE FROM dtm_reference r USING unnest($2::text[], $3::text[]) AS t(from_type, from_id)
+            WHERE r.practice = $1 AND r.from_type = t.from_type AND r.from_id = t.from_id`,
+          [practice, fresh.map((c) => c.resourceType), fresh.map((c) => c.id)]);
+        const refs = fresh.flatMap((c) => c.references.map((r) => [c.resourceType, c.id, r.type, r.id] as const));
+        if (refs.length) {
+          await client.query(
+            `INSERT INTO dtm_reference (practice, from_type, from_id, to_type, to_id)
+             SELECT $1, * FROM unnest($2::text[], $3::text[], $4::text[], $5::text[]) ON CONFLICT DO NOTHING`,
+            [practice, refs.map((r) => r[0]), refs.map((r) => r[1]), refs.map((r) => r[2]), refs.map((r) => r[3])]);
+        }
+        await this.#recordConsumption(client, practice, fresh, now);
+      }
       await client.query(
         `UPDATE dtm_checkpoint SET cursor = COALESCE($2, cursor), updated_at = $3,
            initial_extract_completed_at = CASE WHEN $4 THEN COALESCE(initial_extract_completed_at, $3) ELSE initial_extract_completed_at END
@@ -158,7 +173,7 @@ export class Store {
     const client = await this.pool.connect();
     try {
       await client.query('BEGIN');
-      for (const table of ['dtm_resource', 'dtm_quarantine', 'dtm_binary']) {
+      for (const table of ['dtm_resource', 'dtm_quarantine', 'dtm_binary', 'dtm_reference']) {
         await client.query(`DELETE FROM ${table} WHERE practice = $1`, [practice]);
       }
       await client.query('UPDATE dtm_checkpoint SET cursor = NULL, resyncs = resyncs + 1, initial_extract_completed_at = NULL, updated_at = $2 WHERE practice = $1', [practice, now]);
@@ -251,6 +266,24 @@ export class Store {
       let g = groups.get(key);
       if (!g) groups.set(key, (g = { rule: row.rule, resourceType: row.resource_type, severity: 'error', message: row.message, resources: [] }));
       if (!g.resources.some((x) => x.id === row.id)) g.resources.push({ resourceType: row.resource_type, id: row.id, versionId: row.version_id, pointer: row.pointer });
+    }
+    return [...groups.values()];
+  }
+
+  /** References from live resources to resources the practice does not hold (or holds deleted), by source type. */
+  async unresolvedReferenceGroups(practice: string): Promise<{ rule: string; resourceType: string; severity: string; message: string; resources: { resourceType: string; id: string; versionId: string; pointer: string }[] }[]> {
+    const r = await this.pool.query<{ from_type: string; from_id: string; version_id: string; to_type: string }>(
+      `SELECT r.from_type, r.from_id, f.version_id::text, r.to_type
+         FROM dtm_reference r
+         JOIN dtm_resource f ON f.practice = r.practice AND f.resource_type = r.from_type AND f.id = r.from_id AND NOT f.deleted
+         LEFT JOIN dtm_resource t ON t.practice = r.practice AND t.resource_type = r.to_type AND t.id = r.to_id AND NOT t.deleted
+        WHERE r.practice = $1 AND t.id IS NULL
+        ORDER BY r.from_type, r.from_id`, [practice]);
+    const groups = new Map<string, { rule: string; resourceType: string; severity: string; message: string; resources: { resourceType: string; id: string; versionId: string; pointer: string }[] }>();
+    for (const row of r.rows) {
+      let g = groups.get(row.from_type);
+      if (!g) groups.set(row.from_type, (g = { rule: 'dtm.reference-unresolved', resourceType: row.from_type, severity: 'error', message: 'a reference (subject, patient or encounter) names a resource the practice does not hold', resources: [] }));
+      if (!g.resources.some((x) => x.id === row.from_id)) g.resources.push({ resourceType: row.from_type, id: row.from_id, versionId: row.version_id, pointer: '' });
     }
     return [...groups.values()];
   }

@@ -27,13 +27,28 @@ function attachmentsOf(resource: Record<string, unknown>): PreparedChange['binar
   return out;
 }
 
+const RELATIVE_REF = /^([A-Z][A-Za-z]+)\/([A-Za-z0-9\-.]{1,64})$/;
+/** Elements that tie a record to the patient's record; checked to resolve within the practice. */
+const RECORD_REFERENCES = ['subject', 'patient', 'encounter'];
+
+function referencesOf(resource: Record<string, unknown>): PreparedChange['references'] {
+  const out: PreparedChange['references'] = [];
+  for (const key of RECORD_REFERENCES) {
+    const ref = (resource[key] as { reference?: unknown } | undefined)?.reference;
+    const m = typeof ref === 'string' ? RELATIVE_REF.exec(ref) : null;
+    if (m) out.push({ type: m[1]!, id: m[2]! });
+  }
+  return out;
+}
+
 export function prepareChanges(changes: Change[], validate: Validate): PreparedChange[] {
   return changes.map((c) => {
     const base = { resourceType: c.resourceType, id: c.id, versionId: Number(c.versionId), lastUpdated: c.lastUpdated, availableAt: c.availableAt };
-    if (c.op === 'delete') return { ...base, deleted: true, body: null, issues: [], binaries: [] };
+    if (c.op === 'delete') return { ...base, deleted: true, body: null, issues: [], binaries: [], references: [] };
     // Only errors quarantine a record; warnings (e.g. a resource type a GP record does not use) are
     // reported with it but do not make it invalid.
     const issues = validate(c.resource).filter((i) => i.severity === 'error');
-    return { ...base, deleted: false, body: JSON.stringify(c.resource), issues, binaries: attachmentsOf(c.resource as Record<string, unknown>) };
+    const r = c.resource as Record<string, unknown>;
+    return { ...base, deleted: false, body: JSON.stringify(c.resource), issues, binaries: attachmentsOf(r), references: referencesOf(r) };
   });
 }

@@ -97,3 +97,15 @@ CREATE TABLE dtm_issue (
   updated_at        timestamptz NOT NULL,
   PRIMARY KEY (practice, client_reference)
 );
+
+-- The patient-record references of each resource (subject, patient, encounter), so that references
+-- which do not resolve within the practice (a Condition whose subject is absent) can be reported.
+CREATE TABLE dtm_reference (
+  practice   text NOT NULL,
+  from_type  text NOT NULL,
+  from_id    text NOT NULL,
+  to_type    text NOT NULL,
+  to_id      text NOT NULL,
+  PRIMARY KEY (practice, from_type, from_id, to_type, to_id)
+);
+CREATE INDEX dtm_reference_target ON dtm_reference (practice, to_type, to_id);
