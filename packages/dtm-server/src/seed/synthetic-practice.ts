@@ -335,7 +335,7 @@ function generatePatient(ctx: PracticeCtx, rng: Rng, n: number, nhs: string, out
 }
 
 /** Deterministic document body of exactly `size` bytes: PDF-shaped or plain text, of filler words. */
-function documentContent(seed: number, size: number, pdf: boolean, title: string): Buffer {
+export function documentContent(seed: number, size: number, pdf: boolean, title: string): Buffer {
   const rng = createRng(seed);
   const head = pdf ? `%PDF-1.4\n% synthetic document\n1 0 obj\n<< /Title (${title}) >>\nstream\n` : `${title}\n\n`;
   const tail = pdf ? '\nendstream\nendobj\n%%EOF\n' : '\n';
