@@ -5,10 +5,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { parse } from 'yaml';
-import { AVAILABILITY_LIMIT_SECONDS, FEED_LIMITS, INGEST_LIMITS, OPENAPI_PATH, STALENESS_LIMIT_SECONDS } from '@dtm/shared';
+import {
+  AVAILABILITY_LIMIT_SECONDS, DIGEST_LIMITS, FEED_LIMITS, INGEST_LIMITS, MIGRATION_LIMITS, MIGRATION_NOTICES, OPENAPI_PATH, PROBLEM_TYPES,
+  STALENESS_LIMIT_SECONDS, addDays, cutoverWindow, londonDate, weekdayOf, type Digest,
+} from '@dtm/shared';
 import { startTestServer, type TestServer } from './support/server.ts';
 import { del, ingest, page, upsert } from './support/dtm.ts';
 import { ISSUE_LIMITS } from '../packages/dtm-server/src/domain/issue-resources.ts';
+import { MIGRATION_STATES } from '../packages/dtm-server/src/domain/migration-states.ts';
 
 type Doc = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 let doc: Doc;
@@ -46,6 +50,19 @@ describe('constants mirror the document', () => {
     const limit = params.find((p) => p.name === 'limit')!.schema;
     expect([limit.default, limit.maximum]).toEqual([ISSUE_LIMITS.defaultLimit, ISSUE_LIMITS.maxLimit]);
     expect(doc.components.schemas.DataIssueRaise.properties.resources.maxItems).toBe(ISSUE_LIMITS.maxResources);
+  });
+
+  it('migration, digest and notice limits and names', () => {
+    const entries = doc.paths['/v1/practices/{ods}/digest/entries'].get.parameters as Doc[];
+    const limit = entries.find((p) => p.name === 'limit')!.schema;
+    expect([limit.default, limit.maximum]).toEqual([DIGEST_LIMITS.defaultLimit, DIGEST_LIMITS.maxLimit]);
+    const runOff = doc.components.schemas.MigrationRegistration.properties.runOffDays;
+    expect([runOff.default, runOff.maximum]).toEqual([MIGRATION_LIMITS.defaultRunOffDays, MIGRATION_LIMITS.maxRunOffDays]);
+    expect(doc.components.schemas.MigrationTransitionRequest.properties.note.maxLength).toBe(MIGRATION_LIMITS.maxNoteLength);
+    expect(doc.components.schemas.MigrationState.enum).toEqual(MIGRATION_STATES);
+    expect(doc.components.schemas.MigrationTransitionTarget.enum).toEqual(MIGRATION_STATES.filter((x) => x !== 'registered'));
+    expect(doc.components.parameters.Notice.schema.enum).toEqual(Object.keys(MIGRATION_NOTICES));
+    for (const type of Object.values(PROBLEM_TYPES)) expect(doc.info.description).toContain(type);
   });
 
   it('every operation has an operationId, a summary and its error responses as problem+json', () => {
@@ -107,6 +124,49 @@ describe('responses match their schemas', () => {
     }
   });
 
+  it('the weekend cutover: migration, transitions, digest, entries, a digest mismatch, the freeze, notices, report, status', async () => {
+    // This server runs on the real clock: plan the cutover for the next Friday at least a day away.
+    let friday = londonDate(new Date(Date.now() + 86_400_000));
+    while (weekdayOf(friday) !== 5) friday = addDays(friday, 1);
+    const ods = 'H10003';
+    const json = (method: string, body: unknown): RequestInit => ({ method, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    await ingest(s, ods, [upsert('Patient', 'p1'), upsert('Observation', 'o1'), upsert('Observation', 'o2')]);
+    await ingest(s, ods, [del('Observation', 'o1')]);
+    const reg = await s.fetch(`/v1/ingest/practices/${ods}/migration`, json('PUT', { targetClientId: 'test-consumer', plannedCutoverStart: cutoverWindow(friday).start.toISOString() }));
+    expect(reg.status).toBe(201);
+    expectMatches('Migration', await reg.json());
+    await page(s, ods);
+    for (const [to, role] of [['readiness-confirmed', 'consumer'], ['cutover-started', 'publisher'], ['source-frozen', 'publisher']] as const) {
+      const res = await s.fetch(`/v1/practices/${ods}/migration/transitions`, json('POST', { to, note: 'Contract.' }), role);
+      expect(res.status, to).toBe(200);
+      expectMatches('Migration', await res.json());
+    }
+    const frozen = await ingest(s, ods, [upsert('Patient', 'p2')]);
+    expect(frozen.status).toBe(409);
+    expectMatches('Problem', frozen.body);
+    const digest = (await (await s.fetch(`/v1/practices/${ods}/digest`)).json()) as Digest;
+    expectMatches('Digest', digest);
+    expectMatches('DigestEntryPage', await (await s.fetch(`/v1/practices/${ods}/digest/entries?limit=2`)).json());
+    const mismatch = await s.fetch(`/v1/practices/${ods}/migration/transitions`, json('POST', { to: 'target-complete', digest: { ...digest, types: digest.types.slice(1) } }), 'consumer');
+    expect(mismatch.status).toBe(409);
+    const problem = (await mismatch.json()) as { type: string };
+    expectMatches('DigestMismatchProblem', problem);
+    expect(problem.type).toBe(PROBLEM_TYPES.digestMismatch);
+    const done = await s.fetch(`/v1/practices/${ods}/migration/transitions`, json('POST', { to: 'target-complete', digest }), 'consumer');
+    expect(done.status).toBe(200);
+    expectMatches('Migration', await done.json());
+    expectMatches('Migration', await (await s.fetch(`/v1/practices/${ods}/migration`, {}, 'publisher')).json());
+    const status = (await (await s.fetch(`/v1/practices/${ods}/status`)).json()) as { migration: unknown };
+    expectMatches('PracticeStatus', status);
+    expect(status.migration).toMatchObject({ state: 'target-complete' });
+    expectMatches('MigrationReport', await (await s.fetch('/v1/ingest/migrations/report?format=json')).json());
+    const notice = await s.fetch(`/v1/practices/${ods}/migration/notices/technical-go-live`);
+    expect([notice.status, notice.headers.get('content-type')]).toEqual([200, 'text/markdown; charset=utf-8']);
+    const early = await s.fetch(`/v1/practices/${ods}/migration/notices/migration-acceptance`);
+    expect(early.status).toBe(409);
+    expectMatches('Problem', await early.json());
+  });
+
   it('binaries, health and problems', async () => {
     const put = await s.fetch(`/v1/ingest/practices/H10001/binaries/b1`, { method: 'PUT', headers: { 'content-type': 'text/plain' }, body: 'hello' });
     expectMatches('BinaryInfo', await put.json());
@@ -126,7 +186,7 @@ describe('responses match their schemas', () => {
     const served = await (await fetch(`${s.url}/openapi.yaml`)).text();
     expect(served).toBe(await readFile(OPENAPI_PATH, 'utf8'));
     const metrics = await (await fetch(`${s.url}/metrics`)).text();
-    for (const name of ['dtm_http_request_duration_seconds', 'dtm_feed_pages_total', 'dtm_ingest_batches_total', 'dtm_practice_staleness_seconds{practice="H10001"}', 'dtm_oldest_transaction_age_seconds', 'dtm_data_issues_raised_total', 'dtm_data_issues_answered_total']) {
+    for (const name of ['dtm_http_request_duration_seconds', 'dtm_feed_pages_total', 'dtm_ingest_batches_total', 'dtm_practice_staleness_seconds{practice="H10001"}', 'dtm_oldest_transaction_age_seconds', 'dtm_data_issues_raised_total', 'dtm_data_issues_answered_total', 'dtm_migration_transitions_total{to="source-frozen"}']) {
       expect(metrics).toContain(name);
     }
   });

@@ -9,6 +9,11 @@ import { attachReporter } from './report/reporters.ts';
 import { statusReport } from './status.ts';
 import { runIssuesCommand } from './issues-cli.ts';
 import type { SyncSummary } from './sync/events.ts';
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { describeMismatch, getMigration, runCutover, verify } from './cutover.ts';
+import { buildEvidence } from './report/evidence.ts';
+import { renderEvidenceHtml } from './report/html.ts';
 
 const HELP = `dtm-client: keeps a Target system's staging copy of a migrating GP practice in step with the
 Source supplier's Data Transfer Mechanism (DTM), validating every record and reporting data issues.
@@ -20,6 +25,12 @@ Usage:
   dtm-client schedule  Run sync on a cron schedule (--cron, --timezone); never two runs at once.
   dtm-client status    The server's watermark and staleness, the local checkpoint, how far behind, the
                        last retrieval, consumption delays (6 h rule), open data issues.
+  dtm-client cutover   Wait for the Source to freeze the practice, drain to the final watermark, check
+                       every digest, count and binary, then confirm target-complete (exit 1 on any
+                       mismatch, naming the resource types and ids that differ).
+  dtm-client verify    The same check, at any time the practice is quiet; confirms nothing.
+  dtm-client report [--out DIR]
+                       Write the evidence pack (evidence.html and evidence.json).
   dtm-client issues list [--status S] | issues show ID | issues raise --rule R --message M
                        --resource Type/id [--resource ...] [--severity error|warning|information]
   dtm-client --help
@@ -59,7 +70,7 @@ async function main(argv: string[]): Promise<number> {
       config: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
       status: { type: 'string' }, rule: { type: 'string' }, message: { type: 'string' }, severity: { type: 'string' },
-      resource: { type: 'string', multiple: true }, json: { type: 'boolean' },
+      resource: { type: 'string', multiple: true }, json: { type: 'boolean' }, out: { type: 'string' },
     },
   });
   const command = positionals[0];
@@ -99,6 +110,45 @@ async function main(argv: string[]): Promise<number> {
       });
       await running;
       return 0;
+    }
+    case 'cutover':
+    case 'verify': {
+      const config = loadClientConfig(flags, process.env, CONNECT);
+      const session = await openSession(config, validateResource);
+      attachReporter(session.syncer, config.progress);
+      try {
+        if (command === 'verify') {
+          await session.syncer.sync();
+          const v = await verify(session.client, session.opened.store, config.practice);
+          process.stdout.write(values.json ? JSON.stringify(v, null, 2) + '\n' : v.match
+            ? `MATCH: ${v.client.total.live} live and ${v.client.total.deleted} deleted resources, ${v.binaries.verified} binaries verified\n`
+            : `${describeMismatch(v)}\n`);
+          return v.match ? 0 : 1;
+        }
+        const r = await runCutover({ client: session.client, store: session.opened.store, syncer: session.syncer, practice: config.practice,
+          onStep: (step, detail) => process.stderr.write(`${new Date().toISOString()} ${step}: ${detail}\n`) });
+        return r.confirmedAt ? 0 : 1;
+      } finally {
+        await session.close();
+      }
+    }
+    case 'report': {
+      const config = loadClientConfig(flags, process.env, CONNECT);
+      const session = await openSession(config, validateResource);
+      try {
+        const v = await verify(session.client, session.opened.store, config.practice).catch(() => null);
+        const migration = await getMigration(session.client, config.practice).catch(() => null);
+        const status = await session.client.status(config.practice).catch(() => null);
+        const evidence = await buildEvidence({ client: session.client, store: session.opened.store, practice: config.practice, practiceName: status?.name ?? null, serverUrl: config.serverUrl, verify: v, migration });
+        const dir = path.resolve(values.out ?? '.');
+        await mkdir(dir, { recursive: true });
+        await writeFile(path.join(dir, 'evidence.json'), JSON.stringify(evidence, null, 2));
+        await writeFile(path.join(dir, 'evidence.html'), renderEvidenceHtml(evidence));
+        process.stdout.write(`${path.join(dir, 'evidence.html')}\n${evidence.verdict.text}\n`);
+        return 0;
+      } finally {
+        await session.close();
+      }
     }
     case 'status': {
       const report = await statusReport(loadClientConfig(flags, process.env, CONNECT));

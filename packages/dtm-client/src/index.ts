@@ -10,3 +10,7 @@ export { prepareChanges, type Validate } from './sync/prepare.ts';
 export { loadClientConfig, SETTINGS, type ClientConfig } from './config.ts';
 export { openSession, type Session } from './session.ts';
 export { attachReporter, attachJsonLines, attachProgressBar } from './report/reporters.ts';
+export { runCutover, verify, localDigest, getMigration, describeMismatch, type Migration, type VerifyResult, type CutoverResult } from './cutover.ts';
+export { buildEvidence } from './report/evidence.ts';
+export { renderEvidenceHtml } from './report/html.ts';
+export type { Evidence } from './report/evidence-types.ts';

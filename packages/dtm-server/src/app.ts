@@ -23,6 +23,7 @@ import { loggableUrl } from './http/log-url.ts';
 import { requireToken } from './http/security.ts';
 import { INGEST_JSON_POSTS, INGEST_JSON_PUTS, ingestJsonParser, ingestRouter } from './routes/ingest.ts';
 import { ISSUE_JSON_PATCHES, ISSUE_JSON_POSTS, issueJsonParser, issuesRouter } from './routes/issues.ts';
+import { MIGRATION_JSON_POSTS, MIGRATION_JSON_PUTS, migrationIngestRouter, migrationJsonParser, migrationRouter } from './routes/migrations.ts';
 
 export interface AppDeps {
   config: Config;
@@ -87,9 +88,15 @@ export function createApp(deps: AppDeps): Express {
   const issueJson = issueJsonParser();
   app.post(ISSUE_JSON_POSTS, issueJson);
   app.patch(ISSUE_JSON_PATCHES, issueJson);
+  const migrationJson = migrationJsonParser();
+  app.put(MIGRATION_JSON_PUTS, migrationJson);
+  app.post(MIGRATION_JSON_POSTS, migrationJson);
   app.use(openApiValidator());
   app.use('/v1', feedRouter(deps));
   app.use('/v1', issuesRouter(deps));
+  app.use('/v1', migrationRouter(deps));
+  // Before the ingest router: it authorises every /v1/ingest/practices/:ods path for itself.
+  app.use('/v1/ingest', migrationIngestRouter(deps));
   app.use('/v1/ingest', ingestRouter(deps));
   app.use('/v1/ingest', auditRouter(deps));
   app.use(notFoundHandler);

@@ -114,7 +114,8 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     poolMax: int(env, 'DTM_POOL_MAX', 20, 2, 1000),
     shutdownGraceMs: int(env, 'DTM_SHUTDOWN_GRACE_MS', 30_000, 0, 600_000),
     publicUrl: url(env, 'DTM_PUBLIC_URL'),
-    accessTokenTtlSeconds: int(env, 'DTM_ACCESS_TOKEN_TTL_SECONDS', 300, 30, 86_400),
+    // Up to 30 days only for rehearsals with simulated time; real deployments keep minutes.
+    accessTokenTtlSeconds: int(env, 'DTM_ACCESS_TOKEN_TTL_SECONDS', 300, 30, 2_592_000),
     sessionGapSeconds: int(env, 'DTM_SESSION_GAP_SECONDS', 900, 1, 86_400),
     tlsCertFile: env.DTM_TLS_CERT_FILE || undefined,
     tlsKeyFile: env.DTM_TLS_KEY_FILE || undefined,

@@ -13,13 +13,15 @@ export class DtmError extends Error {
   readonly title: string;
   readonly errors: ProblemDetailItem[] | undefined;
   readonly headers: Record<string, string> | undefined;
+  /** RFC 9457 extension members (e.g. a digest mismatch's `differences`); never patient data. */
+  readonly extensions: Record<string, unknown> | undefined;
 
   constructor(
     status: number,
     type: ProblemType,
     title: string,
     detail?: string,
-    extra?: { errors?: ProblemDetailItem[]; headers?: Record<string, string> },
+    extra?: { errors?: ProblemDetailItem[]; headers?: Record<string, string>; extensions?: Record<string, unknown> },
   ) {
     super(detail ?? title);
     this.status = status;
@@ -27,6 +29,7 @@ export class DtmError extends Error {
     this.title = title;
     this.errors = extra?.errors;
     this.headers = extra?.headers;
+    this.extensions = extra?.extensions;
   }
 }
 
@@ -40,3 +43,8 @@ export const notFound = (detail: string) =>
 
 export const conflict = (detail: string) =>
   new DtmError(409, PROBLEM_TYPES.conflict, 'Conflict', detail);
+
+/** Ingest for a practice frozen for its weekend cutover (migration source-frozen or later, not aborted). */
+export const practiceFrozen = (ods: string, state: string) =>
+  new DtmError(409, PROBLEM_TYPES.practiceFrozen, 'Practice frozen for cutover',
+    `Practice ${ods} is frozen for its weekend cutover (migration state ${state}); nothing was written.`);

@@ -17,6 +17,7 @@ export interface Metrics {
   authzRefusals: client.Counter<'reason'>;
   issuesRaised: client.Counter<'severity'>;
   issuesAnswered: client.Counter<'status'>;
+  migrationTransitions: client.Counter<'to'>;
 }
 
 export function createMetrics(pool: Pool, clock: Clock, opts: { defaultMetrics?: boolean } = {}): Metrics {
@@ -39,6 +40,8 @@ export function createMetrics(pool: Pool, clock: Clock, opts: { defaultMetrics?:
     authzRefusals: new client.Counter({ name: 'dtm_authz_refusals_total', help: 'Authorisation refusals (403) and limits (429) by reason.', labelNames: ['reason'], registers: [registry] }),
     // Roadmap item: the TSS notifies the SSS of data issues, and the SSS responds, in a timely manner.
     issuesRaised: new client.Counter({ name: 'dtm_data_issues_raised_total', help: 'Data issues raised by consumers (new issues, not re-raises), by severity.', labelNames: ['severity'], registers: [registry] }),
+    // The weekend cutover: each recorded move of a practice's migration, by the state entered.
+    migrationTransitions: new client.Counter({ name: 'dtm_migration_transitions_total', help: 'Migration state moves recorded (registrations included), by the state entered.', labelNames: ['to'], registers: [registry] }),
     issuesAnswered: new client.Counter({ name: 'dtm_data_issues_answered_total', help: 'Data issue status changes: publisher answers (acknowledged, resolved, wont-fix) and consumer closes, by status set.', labelNames: ['status'], registers: [registry] }),
   };
   new client.Gauge({

@@ -34,3 +34,34 @@ export const API_PREFIX = '/v1';
 
 /** `DocumentReference.content.attachment.url` form for binaries held by the DTM. */
 export const binaryReference = (id: string): string => `Binary/${id}`;
+
+/** The weekend cutover's limits and defaults (the migration lifecycle). */
+export const MIGRATION_LIMITS = {
+  /** Roadmap item: the Target confirms readiness in writing "a minimum of 2 weeks prior to the cutover date". */
+  readinessLeadDays: 14,
+  /** `readiness-due-soon` is raised this many days before the readiness deadline. */
+  readinessWarningDays: 3,
+  /** CSMP Step 9: "There should not be a need for any more than 5 separate iterations of Data Extracts". */
+  maxExtractIterations: 5,
+  /** CSMP 4.1 and Step 10: a Cut-Over Period over 3 Working Days is reported to the Migration Management Agent. */
+  maxCutOverWorkingDays: 3,
+  defaultRunOffDays: 30,
+  maxRunOffDays: 365,
+  maxNoteLength: 2000,
+} as const;
+
+/** Keyset pages of `GET /v1/practices/{ods}/digest/entries`. */
+export const DIGEST_LIMITS = {
+  defaultLimit: 1000,
+  maxLimit: 10_000,
+} as const;
+
+/** The CSMP appendix letters the DTM renders from a migration's record, with their appendix numbers. */
+export const MIGRATION_NOTICES = {
+  'technical-readiness-confirmation': 3,
+  'data-acceptance': 4,
+  'business-go-live-date-confirmation': 5,
+  'technical-go-live': 6,
+  'business-go-live': 7,
+  'migration-acceptance': 8,
+} as const;

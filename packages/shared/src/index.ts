@@ -2,6 +2,8 @@ export * from './constants.ts';
 export * from './problems.ts';
 export * from './fhir.ts';
 export * from './types.ts';
+export * from './digest.ts';
+export * from './calendar/index.ts';
 export * from './uk-core/index.ts';
 export * from './validation/index.ts';
 export type { paths, components, operations } from './generated/openapi.ts';

@@ -13,6 +13,10 @@ export const PROBLEM_TYPES = {
   payloadTooLarge: 'urn:dtm:problem:payload-too-large',
   unsupportedMediaType: 'urn:dtm:problem:unsupported-media-type',
   rangeNotSatisfiable: 'urn:dtm:problem:range-not-satisfiable',
+  /** The practice is frozen for its weekend cutover: ingest is refused, reads continue. */
+  practiceFrozen: 'urn:dtm:problem:practice-frozen',
+  /** The Target's digest differs from the server's at the final watermark (with `differences`). */
+  digestMismatch: 'urn:dtm:problem:digest-mismatch',
   unavailable: 'urn:dtm:problem:unavailable',
   internal: 'urn:dtm:problem:internal',
 } as const;

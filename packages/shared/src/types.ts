@@ -34,6 +34,28 @@ export type DataIssueSeverity = Schemas['DataIssueSeverity'];
 export type DataIssueStatus = Schemas['DataIssueStatus'];
 export type DataIssueSummary = Schemas['DataIssueSummary'];
 
+// The weekend cutover: migration lifecycle, proof of completeness, paperwork.
+export type Migration = Schemas['Migration'];
+export type MigrationState = Schemas['MigrationState'];
+export type MigrationTransitionTarget = Schemas['MigrationTransitionTarget'];
+export type MigrationRegistration = Schemas['MigrationRegistration'];
+export type MigrationTransitionRequest = Schemas['MigrationTransitionRequest'];
+export type MigrationHistoryEntry = Schemas['MigrationHistoryEntry'];
+export type MigrationWarning = Schemas['MigrationWarning'];
+export type MigrationWarningCode = MigrationWarning['code'];
+export type MigrationTiming = Schemas['MigrationTiming'];
+export type MigrationSummary = Schemas['MigrationSummary'];
+export type MigrationReport = Schemas['MigrationReport'];
+export type MigrationReportRow = Schemas['MigrationReportRow'];
+export type ExtractIterations = Schemas['ExtractIterations'];
+export type Digest = Schemas['Digest'];
+export type DigestTotals = Schemas['DigestTotals'];
+export type DigestTypeSummary = Schemas['DigestTypeSummary'];
+export type DigestDifference = Schemas['DigestDifference'];
+export type DigestEntry = Schemas['DigestEntry'];
+export type DigestEntryPage = Schemas['DigestEntryPage'];
+export type MigrationNotice = components['parameters']['Notice'];
+
 type ChangeBase = Omit<Schemas['Change'], 'op' | 'resource' | 'cursor'> & { cursor: Cursor };
 /** A change in the feed: an upsert carries the resource, a delete is a tombstone. */
 export type UpsertChange = ChangeBase & { op: 'upsert'; resource: FhirResource };

@@ -288,6 +288,21 @@ export class Store {
     return [...groups.values()];
   }
 
+  /** Every (type, id, version, deleted) of the practice in (type, id) order, in bounded batches: for digests. */
+  async *entries(practice: string, resourceType?: string, batch = 10_000): AsyncGenerator<{ resourceType: string; id: string; versionId: string; deleted: boolean }> {
+    let after: [string, string] = [resourceType ?? '', ''];
+    for (;;) {
+      const r = await this.pool.query<{ resource_type: string; id: string; version_id: string; deleted: boolean }>(
+        `SELECT resource_type, id, version_id::text, deleted FROM dtm_resource
+          WHERE practice = $1 AND (resource_type, id) > ($2, $3) AND ($4::text IS NULL OR resource_type = $4)
+          ORDER BY resource_type, id LIMIT $5`, [practice, after[0], after[1], resourceType ?? null, batch]);
+      for (const row of r.rows) yield { resourceType: row.resource_type, id: row.id, versionId: row.version_id, deleted: row.deleted };
+      if (r.rows.length < batch) return;
+      const last = r.rows.at(-1)!;
+      after = [last.resource_type, last.id];
+    }
+  }
+
   async raisedIssues(practice: string): Promise<{ clientReference: string; issueId: string; status: string }[]> {
     const r = await this.pool.query<{ client_reference: string; issue_id: string; status: string }>(
       'SELECT client_reference, issue_id, status FROM dtm_issue WHERE practice = $1', [practice]);

@@ -66,6 +66,8 @@ export const problemHandler: ErrorRequestHandler = (err, req, res, _next) => {
   for (const [k, v] of Object.entries(problem.headers ?? {})) res.setHeader(k, v);
   res.status(problem.status).type(PROBLEM_CONTENT_TYPE).send(
     JSON.stringify({
+      // Extension members first, so they can never replace a standard one.
+      ...problem.extensions,
       type: problem.type,
       title: problem.title,
       status: problem.status,

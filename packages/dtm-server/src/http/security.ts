@@ -6,7 +6,7 @@ import { rateLimit } from 'express-rate-limit';
 import { PROBLEM_TYPES, type Role } from '@dtm/shared';
 import type { AppDeps } from '../app.ts';
 import { DtmError } from '../errors.ts';
-import { authenticate, authorisePractice, recordRetrieval, type Principal } from '../services/access.ts';
+import { authenticate, authorisePractice, forbidden, recordRetrieval, type Principal } from '../services/access.ts';
 import type { GrantRow } from '../repo/clients.ts';
 
 export const principalOf = (res: Response): Principal => res.locals.principal as Principal;
@@ -84,4 +84,35 @@ export function countRetrieval(deps: AppDeps): RequestHandler {
       next(err);
     }
   };
+}
+
+/** For routes about no one practice (the publisher's migration report): role and scope only. */
+export function requireRole(deps: AppDeps, need: { role: Role; scope: string }): RequestHandler {
+  return (_req, res, next) => {
+    const who = principalOf(res);
+    try {
+      if (who.role !== need.role) throw forbidden(`A ${who.role} client cannot use this route; it is for ${need.role}s.`, 'wrong-role');
+      if (!who.scopes.includes(need.scope)) throw forbidden(`The access token lacks the scope ${need.scope}.`, 'missing-scope');
+      next();
+    } catch (err) {
+      countRefusal(deps, err);
+      next(err);
+    }
+  };
+}
+
+/** Per-client request rate where there is no practice grant to carry one (per server process). */
+export function clientRateLimit(deps: AppDeps, perMinute: number): RequestHandler {
+  return rateLimit({
+    windowMs: 60_000,
+    limit: perMinute,
+    keyGenerator: (_req: Request, res: Response) => principalOf(res).clientId,
+    standardHeaders: 'draft-7',
+    legacyHeaders: false,
+    handler: (_req: Request, _res: Response, next: NextFunction) => {
+      deps.metrics.authzRefusals.inc({ reason: 'rate-limit' });
+      next(new DtmError(429, PROBLEM_TYPES.tooManyRequests, 'Too many requests',
+        `At most ${perMinute} requests per minute on this route; retry after the time given.`, { headers: { 'Retry-After': '60' } }));
+    },
+  });
 }

@@ -18,7 +18,7 @@
 // outside the practice can hold its feed back: a long transaction elsewhere in the cluster, or a large
 // batch for another practice, does not delay this practice's readers. The cost is one writer at a time
 // per practice, which is how a Source system publishes a practice anyway.
-import type { Pool } from '../db/pool.ts';
+import type { Pool, PoolClient } from '../db/pool.ts';
 import type { FeedPosition } from '../domain/cursor.ts';
 
 export interface ChangeRow {
@@ -53,7 +53,7 @@ export async function readChanges(pool: Pool, ods: string, after: FeedPosition, 
 }
 
 /** The newest change a reader can see now (the feed is complete through it), or null. */
-export async function highWater(pool: Pool, ods: string): Promise<FeedPosition | null> {
+export async function highWater(pool: Pool | PoolClient, ods: string): Promise<FeedPosition | null> {
   const res = await pool.query<{ txid_text: string; seq_text: string }>({
     name: 'feed-high-water',
     text: `SELECT r.txid::text AS txid_text, r.seq::text AS seq_text

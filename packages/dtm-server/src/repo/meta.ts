@@ -25,6 +25,21 @@ export async function resetEpoch(client: PoolClient): Promise<{ epoch: string; r
                FROM (SELECT practice, resource_type, id FROM resource ORDER BY txid, seq) ordered) o
       WHERE (r.practice, r.resource_type, r.id) = (o.practice, o.resource_type, o.id)`,
   );
+  // A frozen practice's final watermark is its high-water mark (nothing is written after the freeze),
+  // so it moves with the renumbering. Any other final position (a migration aborted after its freeze,
+  // or superseded by a new one) named a point in a feed that has since changed: it is cleared rather
+  // than left to name a wrong place.
+  await client.query(
+    `WITH latest AS (SELECT DISTINCT ON (practice) id, practice, state FROM migration ORDER BY practice, seq DESC),
+          frozen AS (SELECT l.id, hw.txid, hw.seq FROM latest l
+                       CROSS JOIN LATERAL (SELECT r.txid, r.seq FROM resource r WHERE r.practice = l.practice
+                                            ORDER BY r.txid DESC, r.seq DESC LIMIT 1) hw
+                      WHERE l.state IN ('source-frozen', 'target-complete', 'business-go-live', 'run-off', 'accepted'))
+     UPDATE migration m SET final_txid = f.txid, final_seq = f.seq
+       FROM (SELECT m2.id, frozen.txid, frozen.seq FROM migration m2 LEFT JOIN frozen ON frozen.id = m2.id
+              WHERE m2.final_txid IS NOT NULL) f
+      WHERE m.id = f.id`,
+  );
   const res = await client.query<{ value: string }>(
     `UPDATE dtm_meta SET value = substr(md5(random()::text || clock_timestamp()::text), 1, 16)
       WHERE key = 'epoch' RETURNING value`,

@@ -10,6 +10,7 @@ import { PROBLEM_TYPES, SCOPES } from '@dtm/shared';
 import { countRetrieval, grantRateLimit, principalOf, requirePractice } from '../http/security.ts';
 import { auditFacts } from '../http/audit.ts';
 import { grantedPractices } from '../repo/clients.ts';
+import { recordFeedRead } from '../services/migrations.ts';
 
 const param = (req: Request, name: string) => String(req.params[name]);
 
@@ -47,6 +48,11 @@ export function feedRouter(deps: AppDeps): Router {
         waitSeconds: Number(q.wait ?? 0),
         signal: abort.signal,
       });
+      // The weekend cutover's book-keeping: a read with no `since` is a full initial extract (CSMP
+      // Step 9 counts extract iterations), and the Target's first read starts its migration syncing.
+      // It must not cost the Target its data: a failure is logged and the page is still served.
+      await recordFeedRead(deps, param(req, 'ods'), principalOf(res), q.since === undefined)
+        .catch((err: Error) => req.log.error({ err: { message: err.message } }, 'migration book-keeping failed'));
       deps.metrics.feedPages.inc({ wait: q.wait ? 'yes' : 'no' });
       deps.metrics.feedChanges.inc(page.count);
       res.locals.feed = { changes: page.count, bytes: page.bytes };

@@ -8,6 +8,7 @@ import type { Clock } from '../clock.ts';
 import { DtmError, badRequest, notFound } from '../errors.ts';
 import * as repo from '../repo/binaries.ts';
 import * as practices from '../repo/practices.ts';
+import { assertNotFrozen, refuseIfFrozen } from './migrations.ts';
 
 export interface UploadRequest {
   ods: string;
@@ -38,6 +39,8 @@ export const toInfo = (r: repo.BinaryRow): BinaryInfo => ({
 });
 
 export async function storeBinary(deps: { pool: Pool; clock: Clock }, req: UploadRequest): Promise<BinaryInfo> {
+  // Refuse a frozen practice before streaming anything; the swap-in below checks again under the lock.
+  await refuseIfFrozen(deps.pool, req.ods);
   const uploadId = randomUUID();
   const sha256 = createHash('sha256');
   const sha1 = createHash('sha1');
@@ -77,7 +80,9 @@ export async function storeBinary(deps: { pool: Pool; clock: Clock }, req: Uploa
     }
     const now = deps.clock.now();
     await inTransaction(deps.pool, async (client) => {
+      await practices.lockPracticeForWrite(client, req.ods);
       await practices.ensurePractice(client, req.ods, now);
+      await assertNotFrozen(client, req.ods);
       const old = await repo.getBinary(client, req.ods, req.id, true);
       await repo.putBinary(client, row, now);
       if (old) await repo.deleteChunks(client, old.upload_id);

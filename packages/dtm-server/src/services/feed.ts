@@ -14,6 +14,7 @@ import { consumerRetrievals } from '../repo/retrievals.ts';
 import { OVERDUE_AFTER_MS } from '../domain/retrieval-terms.ts';
 import { staleness, toSummary, toWatermark } from './freshness.ts';
 import { issueSummary } from './issues.ts';
+import { migrationSummary } from './migrations.ts';
 
 export interface FeedDeps {
   pool: Pool;
@@ -100,8 +101,9 @@ export async function readFeed(deps: FeedDeps, req: FeedRequest): Promise<FeedPa
 export async function practiceStatus(deps: Pick<FeedDeps, 'pool' | 'clock'>, ods: string): Promise<PracticeStatus> {
   const p = await requirePractice(deps.pool, ods);
   const now = deps.clock.now();
-  const [epoch, counts, retrievals, issues] = await Promise.all([
+  const [epoch, counts, retrievals, issues, migration] = await Promise.all([
     getEpoch(deps.pool), countsByType(deps.pool, ods), consumerRetrievals(deps.pool, ods, now), issueSummary(deps, ods, now),
+    migrationSummary(deps, ods, now),
   ]);
   return {
     practice: p.ods,
@@ -126,6 +128,8 @@ export async function practiceStatus(deps: Pick<FeedDeps, 'pool' | 'clock'>, ods
     })),
     // Roadmap item: the TSS raises data issues and the SSS responds, both in a timely manner.
     issues,
+    // The weekend cutover: the migration's state, plan and the warnings a tool should watch.
+    migration,
   };
 }
 

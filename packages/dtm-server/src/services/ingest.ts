@@ -11,6 +11,7 @@ import * as practices from '../repo/practices.ts';
 import * as resources from '../repo/resources.ts';
 import * as batches from '../repo/ingest-batches.ts';
 import { toSummary, toWatermark } from './freshness.ts';
+import { assertNotFrozen } from './migrations.ts';
 
 export interface IngestOutcome {
   result: IngestResult;
@@ -55,6 +56,9 @@ export async function ingestBatch(
         return { result: earlier.result as IngestResult, replayed: true };
       }
     }
+    // A frozen practice takes no more changes (its final watermark is fixed). Checked after the
+    // idempotency replay: a retry of a batch that committed before the freeze still gets its answer.
+    await assertNotFrozen(client, ods);
     const current = await resources.currentVersions(client, ods, keys);
     const plan = planBatch(batch.items, current, now, hashes);
     await resources.writeResources(client, ods, plan.writes, now);
@@ -86,7 +90,10 @@ export async function heartbeat(deps: { pool: Pool; clock: Clock }, ods: string,
   const now = deps.clock.now();
   checkSourceAsOf(sourceAsOf, now, '/body/sourceAsOf');
   return inTransaction(deps.pool, async (client) => {
+    // The write lock orders this with the freeze (services/migrations.ts assertNotFrozen).
+    await practices.lockPracticeForWrite(client, ods);
     await practices.ensurePractice(client, ods, now);
+    await assertNotFrozen(client, ods);
     const p = await practices.recordFreshness(client, ods, {
       sourceAsOf: new Date(sourceAsOf), changedAt: null, measured: 0, overLimit: 0, maxDelaySeconds: null,
     });
@@ -96,5 +103,9 @@ export async function heartbeat(deps: { pool: Pool; clock: Clock }, ods: string,
 
 export async function registerPractice(deps: { pool: Pool; clock: Clock }, ods: string, name: string): Promise<PracticeSummary> {
   const now = deps.clock.now();
-  return toSummary(await practices.setPracticeName(deps.pool, ods, name, now), now);
+  return inTransaction(deps.pool, async (client) => {
+    await practices.lockPracticeForWrite(client, ods);
+    await assertNotFrozen(client, ods);
+    return toSummary(await practices.setPracticeName(client, ods, name, now), now);
+  });
 }

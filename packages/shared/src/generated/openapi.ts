@@ -50,7 +50,7 @@ export interface paths {
         };
         /**
          * Prometheus metrics
-         * @description Request durations, feed pages served, ingest batches, data issues raised and answered, per-practice staleness, age of the oldest open database transaction.
+         * @description Request durations, feed pages served, ingest batches, data issues raised and answered, migration moves recorded, per-practice staleness, age of the oldest open database transaction.
          */
         get: operations["getMetrics"];
         put?: never;
@@ -152,6 +152,8 @@ export interface paths {
          *     `lastUpdatedAt`, staleness against the 12-hour limit, the high-water cursor, counts per resource
          *     type and the 6-hour availability figure. `issues` shows the practice's data issues: how many are
          *     open, how many await the Source's answer and since when, and the median response time.
+         *     `migration` shows the practice's migration state, its plan and the warnings a tool should
+         *     watch (see `getMigration`).
          */
         get: operations["getPracticeStatus"];
         put?: never;
@@ -294,6 +296,184 @@ export interface paths {
         patch: operations["updateDataIssue"];
         trace?: never;
     };
+    "/v1/practices/{ods}/migration": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The practice's ODS code (upper-case letters and digits, 3 to 10 characters, e.g. `A12345`). */
+                ods: components["parameters"]["Ods"];
+            };
+            cookie?: never;
+        };
+        /**
+         * The practice's migration - state, plan, history, warnings and timing (both sides)
+         * @description The practice's current migration, or its most recent one once `accepted` or `aborted`.
+         *
+         *     States, and who records each move (`publisher` = the Source supplier, `consumer` = the
+         *     migration's Target supplier client):
+         *
+         *     | to | from | by |
+         *     | --- | --- | --- |
+         *     | `registered` | (none) | publisher, `PUT /v1/ingest/practices/{ods}/migration` |
+         *     | `syncing` | `registered` | consumer; also set automatically on the Target client's first feed read |
+         *     | `readiness-confirmed` | `syncing` | consumer (roadmap item: in writing at least 2 weeks before cutover) |
+         *     | `cutover-started` | `readiness-confirmed` | publisher |
+         *     | `source-frozen` | `cutover-started` | publisher; fixes `finalWatermark`; ingest refused from now on |
+         *     | `target-complete` | `source-frozen` | consumer, with a `digest` equal to the server's (Technical Go-Live) |
+         *     | `business-go-live` | `target-complete` | publisher |
+         *     | `run-off` | `business-go-live` | publisher |
+         *     | `accepted` | `run-off` | publisher (Migration Acceptance Notice served) |
+         *     | `aborted` | any state before `accepted` | either (rollback: the Source stays primary; ingest works again) |
+         *
+         *     `warnings` are the CSMP and roadmap rules a tool can watch: `readiness-due-soon`,
+         *     `readiness-overdue`, `extract-iterations-exceeded` (more than 5 full initial extracts by one
+         *     consumer), `cut-over-period-over-3-working-days`, `core-hours-touched`, `go-live-overran`.
+         *     `timing` measures the Cut-Over Period from `source-frozen` (the final data is in the feed) to
+         *     `target-complete` (Technical Go-Live), or to now while it runs, in Europe/London working days
+         *     (England and Wales bank holidays excluded) and against core working hours (08:00-18:30 on
+         *     working days).
+         */
+        get: operations["getMigration"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/practices/{ods}/migration/transitions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The practice's ODS code (upper-case letters and digits, 3 to 10 characters, e.g. `A12345`). */
+                ods: components["parameters"]["Ods"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Move the migration to its next state (both sides)
+         * @description Records one move of the state machine (see `getMigration`) with who made it, their role, when,
+         *     and an optional note. A state the caller's role may not set, or a caller that is not the
+         *     migration's Source or Target client, is refused with `403`; a move the state machine does not
+         *     have from the current state with `409`.
+         *
+         *     `to: source-frozen` fixes `finalWatermark`: the feed cursor after which there will be nothing
+         *     more. From then on ingest for the practice is refused (`409`,
+         *     `urn:dtm:problem:practice-frozen`); reads continue.
+         *
+         *     `to: target-complete` needs `digest`: the Target's digest of its copy (computed with
+         *     `DigestAccumulator` from `@dtm/shared` over every resource and tombstone it holds). The server
+         *     compares it, type by type, with its own digest of the practice at the final watermark. Any
+         *     difference is refused with `409` (`urn:dtm:problem:digest-mismatch`) listing the resource
+         *     types that differ with both sides' counts and digests, and the state does not change; use
+         *     `GET /v1/practices/{ods}/digest/entries` to find the ids.
+         */
+        post: operations["transitionMigration"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/practices/{ods}/migration/notices/{notice}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The practice's ODS code (upper-case letters and digits, 3 to 10 characters, e.g. `A12345`). */
+                ods: components["parameters"]["Ods"];
+                /** @description Which CSMP appendix letter. */
+                notice: components["parameters"]["Notice"];
+            };
+            cookie?: never;
+        };
+        /**
+         * A CSMP notice letter rendered from the migration's record (both sides)
+         * @description Renders one of the Catalogue Solution Migration Process appendix letters with the facts the
+         *     DTM holds: practice name and ODS code, the Source and Target suppliers' clients, the dates
+         *     (Europe/London) and the state history. Signatures and names the DTM does not hold are left
+         *     as blanks to complete. Available once the migration has reached the letter's event:
+         *
+         *     | notice | CSMP | from |
+         *     | --- | --- | --- |
+         *     | `technical-readiness-confirmation` | Appendix 3 | `readiness-confirmed` |
+         *     | `data-acceptance` | Appendix 4 | `target-complete` (the digest proved the data complete) |
+         *     | `business-go-live-date-confirmation` | Appendix 5 | `readiness-confirmed` (the plan is fixed) |
+         *     | `technical-go-live` | Appendix 6 | `target-complete` |
+         *     | `business-go-live` | Appendix 7 | `business-go-live` |
+         *     | `migration-acceptance` | Appendix 8 | `accepted` |
+         *
+         *     Before that: `409`. No resource data ever appears in a notice.
+         */
+        get: operations["getMigrationNotice"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/practices/{ods}/digest": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The practice's ODS code (upper-case letters and digits, 3 to 10 characters, e.g. `A12345`). */
+                ods: components["parameters"]["Ods"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Proof of completeness - the practice's digest now (both sides)
+         * @description An order-independent digest of every resource and tombstone the DTM holds for the practice,
+         *     per resource type and in total, with the high-water `cursor` it describes (all of it read in
+         *     one database snapshot). Each entry contributes SHA-256 of
+         *     `{resourceType}\n{id}\n{versionId}\n{1 if deleted else 0}` read as a 256-bit unsigned integer;
+         *     a type's `digest` is the sum of its entries modulo 2^256, as 64 lowercase hex digits. A Target
+         *     that has applied the feed through `cursor` computes the same with `DigestAccumulator` from
+         *     `@dtm/shared`. Resource bodies are never read.
+         */
+        get: operations["getDigest"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/practices/{ods}/digest/entries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The practice's ODS code (upper-case letters and digits, 3 to 10 characters, e.g. `A12345`). */
+                ods: components["parameters"]["Ods"];
+            };
+            cookie?: never;
+        };
+        /**
+         * The entries behind the digest, to find which ids differ (Target)
+         * @description Every resource and tombstone as `{resourceType, id, versionId, deleted}`, ordered by
+         *     (`resourceType`, `id`), keyset-paginated: pass `next` as `after`. With `resourceType`, only
+         *     that type. Compare with the local copy to find exactly which ids a differing type is missing
+         *     or holds at another version.
+         */
+        get: operations["listDigestEntries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/ingest/practices/{ods}": {
         parameters: {
             query?: never;
@@ -408,6 +588,69 @@ export interface paths {
          *     Send `Repr-Digest: sha-256=:<base64>:` to have the server check the content on arrival.
          */
         put: operations["putBinary"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/ingest/practices/{ods}/migration": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The practice's ODS code (upper-case letters and digits, 3 to 10 characters, e.g. `A12345`). */
+                ods: components["parameters"]["Ods"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Register the practice's migration, or update its plan (Source)
+         * @description The Source supplier registers the practice's migration to a Target supplier's client. The
+         *     cutover must start at 17:00 on a Friday, Europe/London local time (roadmap item: "5pm Friday
+         *     start, Target Solution operational for 8am the following Monday"), and in the future;
+         *     `plannedGoLive` defaults to 08:00 on the following Monday and must be after the start. The
+         *     readiness deadline is 14 days before the start (the Target confirms readiness in writing at
+         *     least 2 weeks before cutover). `runOffDays` (default 30) is the agreed run-off period after
+         *     Business Go-Live.
+         *
+         *     A practice has one live migration at a time. A PUT while it is `registered` updates the plan
+         *     (`200`); once the Target has started syncing the plan is fixed (`409`). After `accepted` or
+         *     `aborted` a new migration may be registered (`201`).
+         */
+        put: operations["registerMigration"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/ingest/migrations/report": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Data migration report for the Migration Management Agent (Source)
+         * @description The supplier's data migration report (CSMP section 4.5): one row per migration of the
+         *     calling publisher's practices (those it registered or holds a grant for), oldest first, with
+         *     the ODS code, practice name, state, planned and actual cutover start (the freeze), planned
+         *     and actual Technical Go-Live (`target-complete`), the Cut-Over Period in hours and working
+         *     days, whether it overlapped core working hours, and the overall elapsed time from
+         *     registration to acceptance. Times are RFC 3339 in Europe/London local time with the offset.
+         *
+         *     `csv` is RFC 4180 (CRLF line ends, a header row, fields quoted where needed); an item that
+         *     is not applicable (not reached yet) is `n/a`, as the CSMP asks that it be stated. In `json`
+         *     it is `null`. Text that would start with `=`, `+`, `-` or `@` is prefixed with `'` so a
+         *     spreadsheet does not run it as a formula.
+         */
+        get: operations["getMigrationReport"];
+        put?: never;
         post?: never;
         delete?: never;
         options?: never;
@@ -646,6 +889,8 @@ export interface components {
             medianResponseSeconds: number | null;
         };
         PracticeStatus: {
+            /** @description The practice's current (or latest) migration in brief; null when none was ever registered. */
+            migration: components["schemas"]["MigrationSummary"] | null;
             issues: components["schemas"]["DataIssueSummary"];
             consumers: components["schemas"]["ConsumerRetrieval"][];
             practice: components["schemas"]["OdsCode"];
@@ -767,6 +1012,214 @@ export interface components {
             /** @description The request id, also in the `X-Request-Id` response header, for support. */
             requestId?: string;
             errors?: components["schemas"]["ProblemDetail"][];
+        };
+        /**
+         * @description Where the practice's migration is (see `getMigration` for who moves it where). `aborted` is the
+         *     rollback: the Source stays the primary system.
+         * @enum {string}
+         */
+        MigrationState: "registered" | "syncing" | "readiness-confirmed" | "cutover-started" | "source-frozen" | "target-complete" | "business-go-live" | "run-off" | "accepted" | "aborted";
+        /**
+         * @description A state a transition may move to (`registered` is reached only by `registerMigration`).
+         * @enum {string}
+         */
+        MigrationTransitionTarget: "syncing" | "readiness-confirmed" | "cutover-started" | "source-frozen" | "target-complete" | "business-go-live" | "run-off" | "accepted" | "aborted";
+        /**
+         * @description A DTM client id.
+         * @example target-sync
+         */
+        ClientId: string;
+        MigrationRegistration: {
+            /** @description The Target supplier's consumer client that will sync the practice and record the Target's moves. */
+            targetClientId: components["schemas"]["ClientId"];
+            /** @description 17:00 on a Friday, Europe/London local time, in the future (e.g. `2026-11-27T17:00:00Z` in GMT, `2026-08-28T17:00:00+01:00` in BST). */
+            plannedCutoverStart: components["schemas"]["Instant"];
+            /** @description When the Target is to be operational; default 08:00 Europe/London on the Monday after the start. Must be after the start. */
+            plannedGoLive?: components["schemas"]["Instant"];
+            /**
+             * @description Length of the agreed run-off period after Business Go-Live, in days.
+             * @default 30
+             */
+            runOffDays: number;
+        };
+        MigrationTransitionRequest: {
+            to: components["schemas"]["MigrationTransitionTarget"];
+            /** @description Why, or what happened; kept in the history. Never put patient data here. */
+            note?: string;
+            /** @description Required with `to: target-complete`: the Target's digest of its copy. */
+            digest?: components["schemas"]["Digest"];
+        };
+        MigrationHistoryEntry: {
+            /** @description The state before; null for the registration. */
+            from: components["schemas"]["MigrationState"] | null;
+            to: components["schemas"]["MigrationState"];
+            /** @description The client id that made the move. */
+            by: string;
+            /** @enum {string} */
+            role: "publisher" | "consumer";
+            at: components["schemas"]["Instant"];
+            note: string | null;
+        };
+        /** @description Full initial extracts (feed reads with no `since`) one consumer made during this migration. */
+        ExtractIterations: {
+            clientId: string;
+            count: number;
+        };
+        MigrationWarning: {
+            /**
+             * @description `readiness-due-soon`: the readiness deadline is within 3 days and the Target has not
+             *     confirmed. `readiness-overdue`: the deadline has passed unconfirmed (roadmap item: the
+             *     Target confirms in writing at least 2 weeks before cutover). `extract-iterations-exceeded`:
+             *     a consumer made more than 5 full initial extracts (CSMP Step 9: no more than 5 iterations;
+             *     beyond that the Migration Management Agent is notified). `cut-over-period-over-3-working-days`
+             *     and `core-hours-touched`: to be reported to the Migration Management Agent (CSMP 4.1, Step
+             *     10). `go-live-overran`: Technical Go-Live came (or has not come) by `plannedGoLive`.
+             * @enum {string}
+             */
+            code: "readiness-due-soon" | "readiness-overdue" | "extract-iterations-exceeded" | "cut-over-period-over-3-working-days" | "core-hours-touched" | "go-live-overran";
+            message: string;
+        };
+        /**
+         * @description The Cut-Over Period (CSMP glossary: from the provision of the final Data Extract to Technical
+         *     Go-Live) measured from `frozenAt` to `targetCompleteAt`, or to now while `running`, or to the
+         *     abort if the migration was aborted after the freeze. All null before the freeze.
+         */
+        MigrationTiming: {
+            cutOverPeriodHours: number | null;
+            /** @description Elapsed time on working days only (England and Wales, Europe/London), fractional. */
+            cutOverPeriodWorkingDays: number | null;
+            cutOverPeriodOverThreeWorkingDays: boolean | null;
+            /** @description Hours of the period within core working hours (08:00-18:30 on working days). */
+            coreHoursOverlapHours: number | null;
+            coreHoursTouched: boolean | null;
+            /** @description `within`: Technical Go-Live by `plannedGoLive`; `overran`: after it, or not yet and `plannedGoLive` has passed. */
+            window: ("within" | "overran") | null;
+            /** @description True while the period is open (frozen, not yet target-complete) and measured to now. */
+            running: boolean;
+        };
+        Migration: {
+            /** Format: uuid */
+            id: string;
+            practice: components["schemas"]["OdsCode"];
+            practiceName: string | null;
+            /** @description The publisher that registered the migration (Source supplier). */
+            sourceClientId: string;
+            /** @description The consumer that syncs the practice (Target supplier). */
+            targetClientId: string;
+            state: components["schemas"]["MigrationState"];
+            registeredAt: components["schemas"]["Instant"];
+            plannedCutoverStart: components["schemas"]["Instant"];
+            plannedGoLive: components["schemas"]["Instant"];
+            /** @description 14 days before `plannedCutoverStart` (same London wall-clock time). */
+            readinessDeadline: components["schemas"]["Instant"];
+            runOffDays: number;
+            /** @description Business Go-Live plus `runOffDays` (CSMP Step 12: the run-off period commences on Business Go-Live); null before it. */
+            runOffEndsAt: components["schemas"]["Instant"] | null;
+            /** @description Fixed at `source-frozen`, the feed cursor after which there will be nothing more. A Target that has read through it holds everything. */
+            finalWatermark: components["schemas"]["Cursor"] | null;
+            frozenAt: components["schemas"]["Instant"] | null;
+            /** @description Technical Go-Live, when the Target's digest matched the server's. */
+            targetCompleteAt: components["schemas"]["Instant"] | null;
+            /** @description Every move, oldest first. */
+            history: components["schemas"]["MigrationHistoryEntry"][];
+            extractIterations: components["schemas"]["ExtractIterations"][];
+            warnings: components["schemas"]["MigrationWarning"][];
+            timing: components["schemas"]["MigrationTiming"];
+        };
+        /** @description The practice's migration in brief (full detail at `getMigration`). */
+        MigrationSummary: {
+            state: components["schemas"]["MigrationState"];
+            plannedCutoverStart: components["schemas"]["Instant"];
+            readinessDeadline: components["schemas"]["Instant"];
+            warnings: components["schemas"]["MigrationWarning"][];
+        };
+        /** @description A sum modulo 2^256 of entry hashes, as 64 lowercase hex digits. */
+        DigestValue: string;
+        DigestTotals: {
+            live: number;
+            deleted: number;
+            digest: components["schemas"]["DigestValue"];
+        };
+        DigestTypeSummary: {
+            resourceType: components["schemas"]["ResourceType"];
+            live: number;
+            deleted: number;
+            digest: components["schemas"]["DigestValue"];
+        };
+        /**
+         * @description Order-independent digest of a practice's resources and tombstones. Each entry is SHA-256 of
+         *     `{resourceType}\n{id}\n{versionId}\n{1|0}` (1 when deleted) read as an unsigned 256-bit
+         *     integer; a type's digest is the sum of its entries modulo 2^256; `total` sums every type.
+         *     `types` are sorted by name.
+         */
+        Digest: {
+            /** @description The feed position the digest describes (the server's high-water cursor; the client's checkpoint). */
+            cursor: components["schemas"]["Cursor"] | null;
+            types: components["schemas"]["DigestTypeSummary"][];
+            total: components["schemas"]["DigestTotals"];
+        };
+        /** @description A resource type whose counts or digest differ; null where one side has none of it. */
+        DigestDifference: {
+            resourceType: components["schemas"]["ResourceType"];
+            server: components["schemas"]["DigestTotals"] | null;
+            client: components["schemas"]["DigestTotals"] | null;
+        };
+        /** @description A problem; for `urn:dtm:problem:digest-mismatch` with the differing resource types. */
+        DigestMismatchProblem: components["schemas"]["Problem"] & {
+            differences?: components["schemas"]["DigestDifference"][];
+        };
+        /**
+         * @description `{resourceType}/{id}`
+         * @example Observation/obs-9
+         */
+        DigestEntryKey: string;
+        DigestEntry: {
+            resourceType: components["schemas"]["ResourceType"];
+            id: components["schemas"]["FhirId"];
+            versionId: string;
+            deleted: boolean;
+        };
+        DigestEntryPage: {
+            entries: components["schemas"]["DigestEntry"][];
+            /** @description Pass as `after` for the next page; null at the end. */
+            next: components["schemas"]["DigestEntryKey"] | null;
+        };
+        /** @description One migration (CSMP section 4.5). Times are RFC 3339 in Europe/London local time; null where not applicable yet. */
+        MigrationReportRow: {
+            odsCode: components["schemas"]["OdsCode"];
+            practiceName: string | null;
+            /** Format: uuid */
+            migrationId: string;
+            state: components["schemas"]["MigrationState"];
+            sourceClientId: string;
+            targetClientId: string;
+            registeredAt: string;
+            plannedCutoverStart: string;
+            /** @description The freeze (`source-frozen`). */
+            actualCutoverStart: string | null;
+            /** @description `plannedGoLive`. */
+            plannedTechnicalGoLive: string;
+            /** @description `target-complete`. */
+            actualTechnicalGoLive: string | null;
+            businessGoLiveAt: string | null;
+            acceptedAt: string | null;
+            abortedAt: string | null;
+            cutOverPeriodHours: number | null;
+            cutOverPeriodWorkingDays: number | null;
+            cutOverPeriodOverThreeWorkingDays: boolean | null;
+            /** @description Whether the Cut-Over Period overlapped core working hours. */
+            coreHoursOverlap: boolean | null;
+            coreHoursOverlapHours: number | null;
+            /** @description Registration to acceptance, in days; null until accepted. */
+            overallElapsedDays: number | null;
+        };
+        MigrationReport: {
+            generatedAt: string;
+            /** @description The publisher the report is for. */
+            clientId: string;
+            /** @description Migrations in the report that reached `accepted`. */
+            completed: number;
+            migrations: components["schemas"]["MigrationReportRow"][];
         };
     };
     responses: {
@@ -907,6 +1360,48 @@ export interface components {
                 "*/*": string;
             };
         };
+        /**
+         * @description The migration cannot do this now: another live migration exists, the plan is fixed (the Target
+         *     has started syncing), or the migration has not reached the state a notice records. Nothing
+         *     changed.
+         */
+        MigrationConflict: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "type": "urn:dtm:problem:conflict",
+                 *       "title": "Conflict",
+                 *       "status": 409,
+                 *       "detail": "Practice A12345 already has a live migration (syncing); its plan can no longer change."
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /**
+         * @description The practice is frozen for its weekend cutover (its migration is `source-frozen` or later, and
+         *     not `aborted`): the DTM takes no more changes, heartbeats, binaries or registrations for it.
+         *     Nothing was written. Reads continue.
+         */
+        PracticeFrozen: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "type": "urn:dtm:problem:practice-frozen",
+                 *       "title": "Practice frozen for cutover",
+                 *       "status": 409,
+                 *       "detail": "Practice A12345 is frozen (migration state source-frozen); nothing was written."
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
     };
     parameters: {
         /** @description The practice's ODS code (upper-case letters and digits, 3 to 10 characters, e.g. `A12345`). */
@@ -915,6 +1410,8 @@ export interface components {
         BinaryId: components["schemas"]["FhirId"];
         /** @description The data issue's id. */
         IssueId: string;
+        /** @description Which CSMP appendix letter. */
+        Notice: "technical-readiness-confirmation" | "data-acceptance" | "business-go-live-date-confirmation" | "technical-go-live" | "business-go-live" | "migration-acceptance";
         /** @description A unique key per batch (e.g. a UUID). Repeating a key with the same body replays the first answer and writes nothing; with a different body it is refused with 422. */
         IdempotencyKey: string;
     };
@@ -1413,6 +1910,200 @@ export interface operations {
             429: components["responses"]["TooManyRequests"];
         };
     };
+    getMigration: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The practice's ODS code (upper-case letters and digits, 3 to 10 characters, e.g. `A12345`). */
+                ods: components["parameters"]["Ods"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The migration. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Migration"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    transitionMigration: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The practice's ODS code (upper-case letters and digits, 3 to 10 characters, e.g. `A12345`). */
+                ods: components["parameters"]["Ods"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MigrationTransitionRequest"];
+            };
+        };
+        responses: {
+            /** @description The migration after the move. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Migration"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            /**
+             * @description The move is not allowed from the current state (`urn:dtm:problem:conflict`), or the digest
+             *     differs from the server's (`urn:dtm:problem:digest-mismatch`, with `differences`). Nothing
+             *     changed.
+             */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["DigestMismatchProblem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    getMigrationNotice: {
+        parameters: {
+            query?: {
+                /** @description `md` (Markdown) or `html` (one self-contained page, inline CSS). */
+                format?: "md" | "html";
+            };
+            header?: never;
+            path: {
+                /** @description The practice's ODS code (upper-case letters and digits, 3 to 10 characters, e.g. `A12345`). */
+                ods: components["parameters"]["Ods"];
+                /** @description Which CSMP appendix letter. */
+                notice: components["parameters"]["Notice"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The letter. */
+            200: {
+                headers: {
+                    /** @description `inline; filename="{ods}-{notice}.{md|html}"` */
+                    "Content-Disposition"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/markdown": string;
+                    "text/html": string;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["MigrationConflict"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    getDigest: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The practice's ODS code (upper-case letters and digits, 3 to 10 characters, e.g. `A12345`). */
+                ods: components["parameters"]["Ods"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The digest. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Digest"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    listDigestEntries: {
+        parameters: {
+            query?: {
+                /** @description Only entries of this type. */
+                resourceType?: components["schemas"]["ResourceType"];
+                /** @description Continue after this entry, written `{resourceType}/{id}` (the previous page's `next`); the `/` may be sent as is or percent-encoded. */
+                after?: components["schemas"]["DigestEntryKey"];
+                /** @description Maximum number of entries in the page. */
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                /** @description The practice's ODS code (upper-case letters and digits, 3 to 10 characters, e.g. `A12345`). */
+                ods: components["parameters"]["Ods"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of entries. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "entries": [
+                     *         {
+                     *           "resourceType": "Observation",
+                     *           "id": "obs-1",
+                     *           "versionId": "2",
+                     *           "deleted": false
+                     *         },
+                     *         {
+                     *           "resourceType": "Observation",
+                     *           "id": "obs-9",
+                     *           "versionId": "3",
+                     *           "deleted": true
+                     *         }
+                     *       ],
+                     *       "next": "Observation/obs-9"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["DigestEntryPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
     registerPractice: {
         parameters: {
             query?: never;
@@ -1446,6 +2137,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            409: components["responses"]["PracticeFrozen"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["TooManyRequests"];
         };
@@ -1515,6 +2207,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            409: components["responses"]["PracticeFrozen"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             /** @description The `Idempotency-Key` was already used with a different request body. */
@@ -1562,6 +2255,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            409: components["responses"]["PracticeFrozen"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["TooManyRequests"];
         };
@@ -1631,7 +2325,88 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            409: components["responses"]["PracticeFrozen"];
             413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    registerMigration: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The practice's ODS code (upper-case letters and digits, 3 to 10 characters, e.g. `A12345`). */
+                ods: components["parameters"]["Ods"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "targetClientId": "target-sync",
+                 *       "plannedCutoverStart": "2026-11-27T17:00:00Z",
+                 *       "runOffDays": 30
+                 *     }
+                 */
+                "application/json": components["schemas"]["MigrationRegistration"];
+            };
+        };
+        responses: {
+            /** @description The registered migration's plan, updated. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Migration"];
+                };
+            };
+            /** @description Registered. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Migration"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["MigrationConflict"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    getMigrationReport: {
+        parameters: {
+            query?: {
+                format?: "csv" | "json";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The report. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example ods_code,practice_name,migration_id,state,...
+                     *     A12345,The Village Surgery,3f0c9a52-...,accepted,...
+                     */
+                    "text/csv": string;
+                    "application/json": components["schemas"]["MigrationReport"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             429: components["responses"]["TooManyRequests"];
         };
     };
