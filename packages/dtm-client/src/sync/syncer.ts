@@ -12,6 +12,7 @@
  * Each page and the checkpoint after it commit in one transaction (store/store.ts), so any state is
  * a safe place to be killed.
  */
+import type { ChangePage } from '@dtm/shared';
 import type { DtmClient } from '../client.ts';
 import { EpochError } from '../client.ts';
 import type { Store } from '../store/store.ts';
@@ -79,6 +80,9 @@ export class Syncer extends SyncEmitter {
     this.emit('start', { practice, mode, resumedFrom: cursor, expectedChanges: expected });
     try {
       let waiting = false;
+      // The next page is fetched while this one is validated and applied (the cursor after a page is
+      // known before it is applied), so network, server and Target store work overlap.
+      let prefetched: Promise<{ page: ChangePage } | { error: unknown }> | null = null;
       for (;;) {
         if (this.#stop.signal.aborted) {
           summary.stoppedBy = 'signal';
@@ -87,7 +91,14 @@ export class Syncer extends SyncEmitter {
         let page;
         try {
           // Only a long-poll is cut short by stop(); a page being fetched to apply is fetched whole.
-          page = await client.changes(practice, { since: cursor, limit: this.#o.pageSize, ...(waiting ? { wait: this.#o.waitSeconds, signal: this.#stop.signal } : {}) });
+          if (prefetched) {
+            const got: { page: ChangePage } | { error: unknown } = await prefetched;
+            prefetched = null;
+            if ('error' in got) throw got.error;
+            page = got.page;
+          } else {
+            page = await client.changes(practice, { since: cursor, limit: this.#o.pageSize, ...(waiting ? { wait: this.#o.waitSeconds, signal: this.#stop.signal } : {}) });
+          }
         } catch (err) {
           if (this.#stop.signal.aborted) continue;
           if (err instanceof EpochError) {
@@ -102,6 +113,9 @@ export class Syncer extends SyncEmitter {
         }
         summary.sourceAsOf = page.watermark.sourceAsOf;
         summary.lastUpdatedAt = page.watermark.lastUpdatedAt;
+        if (!page.upToDate && page.nextCursor) {
+          prefetched = client.changes(practice, { since: page.nextCursor, limit: this.#o.pageSize }).then((next) => ({ page: next }), (error: unknown) => ({ error }));
+        }
         const prepared = prepareChanges(page.changes, this.#o.validate);
         const r = await store.applyPage(practice, prepared, page.nextCursor, now(), page.upToDate);
         cursor = page.nextCursor ?? cursor;
