@@ -14,9 +14,10 @@ verification by digest, Monday 08:00 go-live. Writes an evidence report (HTML an
   --patients N        practice size (default 1000)
   --ticks-per-day N   batches of live changes per simulated working day (default 80)
   --dir DIR           where the rehearsal keeps its data and report (default ./.dtm-rehearsal; wiped first)
+  --baseline          also time the old way: a full final extract into an empty Target, then verification
 `;
 
-const { values } = parseArgs({ options: { patients: { type: 'string' }, 'ticks-per-day': { type: 'string' }, dir: { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
+const { values } = parseArgs({ options: { patients: { type: 'string' }, 'ticks-per-day': { type: 'string' }, dir: { type: 'string' }, baseline: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } });
 if (values.help) {
   process.stdout.write(HELP);
   process.exit(0);
@@ -30,7 +31,7 @@ if (!Number.isInteger(patients) || patients < 1 || patients > 100_000 || !Number
 const dir = path.resolve(values.dir ?? '.dtm-rehearsal');
 const started = Date.now();
 process.stdout.write(`Weekend cutover rehearsal: ${patients} patients, data in ${dir}\n\n`);
-rehearse({ patients, ticksPerDay, dir, log: (l) => process.stdout.write(`${l}\n`) }).then(
+rehearse({ patients, ticksPerDay, dir, baseline: Boolean(values.baseline), log: (l) => process.stdout.write(`${l}\n`) }).then(
   (r) => {
     process.stdout.write(`\nEvidence: ${r.evidenceHtml}\n          ${r.evidenceJson}\n${r.verdict} (${((Date.now() - started) / 1000).toFixed(0)} s)\n`);
     process.exit(r.pass ? 0 : 1);

@@ -8,7 +8,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { cutoverWindow, fetchAccessToken, type Role } from '@dtm/shared';
 import { ManualClock, addClient, addGrant, generatePractice, loadConfig, playWorkingWeek, publishPractice, startServer, createLogger } from '@dtm/server';
-import { buildEvidence, getMigration, loadClientConfig, openSession, renderEvidenceHtml, runCutover, type DtmClient } from '@dtm/client';
+import { buildEvidence, getMigration, loadClientConfig, openSession, renderEvidenceHtml, runCutover, verify, type DtmClient } from '@dtm/client';
 import { validateResource } from '@dtm/shared';
 
 export interface RehearsalOptions {
@@ -17,6 +17,8 @@ export interface RehearsalOptions {
   ticksPerDay: number;
   dir: string;
   log: (line: string) => void;
+  /** Also time the old way: a full final extract into an empty Target, then the same verification. */
+  baseline?: boolean;
 }
 
 export interface RehearsalResult {
@@ -24,6 +26,12 @@ export interface RehearsalResult {
   verdict: string;
   evidenceHtml: string;
   evidenceJson: string;
+  resources: number;
+  /** Wall-clock seconds from freeze to verified target-complete. */
+  dataPhaseSeconds: number | null;
+  /** With `baseline`: seconds for a full extract into an empty Target plus verification. */
+  baselineSeconds: number | null;
+  initialExtractSeconds: number;
 }
 
 const ODS = 'A12345';
@@ -164,7 +172,11 @@ export async function rehearse(o: RehearsalOptions): Promise<RehearsalResult> {
         const evidenceHtml = path.join(o.dir, 'evidence.html');
         await writeFile(evidenceJson, JSON.stringify(evidence, null, 2));
         await writeFile(evidenceHtml, renderEvidenceHtml(evidence));
-        return { pass: evidence.verdict.pass, verdict: evidence.verdict.text, evidenceHtml, evidenceJson };
+        const baselineSeconds = o.baseline ? await fullExtractBaseline(clientConfig, server.database.connectionString, clock, step) : null;
+        return {
+          pass: evidence.verdict.pass, verdict: evidence.verdict.text, evidenceHtml, evidenceJson,
+          resources: cutover.verify.client.total.live + cutover.verify.client.total.deleted, dataPhaseSeconds, baselineSeconds, initialExtractSeconds: initialSeconds,
+        };
       } finally {
         await cut.close();
       }
@@ -176,23 +188,40 @@ export async function rehearse(o: RehearsalOptions): Promise<RehearsalResult> {
   }
 }
 
+/** The old way, for comparison: an empty Target takes everything after the freeze, then verifies. */
+async function fullExtractBaseline(clientConfig: ReturnType<typeof loadClientConfig>, dtmUrl: string, clock: ManualClock, step: (name: string, detail: string) => void): Promise<number> {
+  const url = await targetDatabase(dtmUrl, 'dtm_rehearsal_baseline');
+  const session = await openSession({ ...clientConfig, targetDatabaseUrl: url, dataDir: `${clientConfig.dataDir}-baseline`, binaryDir: `${clientConfig.dataDir}-baseline/binaries` }, validateResource, { now: () => clock.now() });
+  try {
+    const started = Date.now();
+    await session.syncer.sync();
+    const v = await verify(session.client, session.opened.store, ODS);
+    const seconds = (Date.now() - started) / 1000;
+    step('baseline', `full final extract into an empty Target and verification: ${seconds.toFixed(1)} s (${v.match ? 'match' : 'MISMATCH'})`);
+    if (!v.match) throw new Error('the baseline extract does not match the Source');
+    return seconds;
+  } finally {
+    await session.close();
+  }
+}
+
 async function sample(client: DtmClient, clock: ManualClock) {
   const st = await client.status(ODS);
   return { at: clock.now().toISOString(), stalenessSeconds: st.staleness.seconds, consumptionDelaySeconds: null };
 }
 
 /** A `dtm_target` database beside the DTM's own, for the Target's staging store. */
-async function targetDatabase(dtmUrl: string): Promise<string> {
+async function targetDatabase(dtmUrl: string, name = 'dtm_rehearsal_target'): Promise<string> {
   const admin = new URL(dtmUrl);
   admin.pathname = '/postgres';
   const c = new pg.Client({ connectionString: admin.toString() });
   await c.connect();
   try {
-    await c.query('DROP DATABASE IF EXISTS dtm_rehearsal_target WITH (FORCE)');
-    await c.query('CREATE DATABASE dtm_rehearsal_target');
+    await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await c.query(`CREATE DATABASE ${name}`);
   } finally {
     await c.end();
   }
-  admin.pathname = '/dtm_rehearsal_target';
+  admin.pathname = `/${name}`;
   return admin.toString();
 }
