@@ -80,7 +80,7 @@ export class Store {
     const client = await this.pool.connect();
     try {
       await client.query('BEGIN');
-      const res = changes.length ? await client.query<{ resource_type: string; id: string }>(
+      const res = changes.length ? await client.query<{ resource_type: string; id: string; inserted: boolean }>(
         `INSERT INTO dtm_resource AS r (practice, resource_type, id, version_id, deleted, body, last_updated, available_at, applied_at, valid)
          SELECT $1, t.resource_type, t.id, t.version_id, t.deleted, t.body, t.last_updated, t.available_at, $8, t.valid
            FROM unnest($2::text[], $3::text[], $4::bigint[], $5::boolean[], $6::text[], $7::timestamptz[], $9::timestamptz[], $10::boolean[])
@@ -89,14 +89,18 @@ export class Store {
            version_id = excluded.version_id, deleted = excluded.deleted, body = excluded.body, last_updated = excluded.last_updated,
            available_at = excluded.available_at, applied_at = excluded.applied_at, valid = excluded.valid
          WHERE r.version_id < excluded.version_id
-         RETURNING r.resource_type, r.id`,
+         RETURNING r.resource_type, r.id, (r.xmax = 0) AS inserted`,
         [practice, changes.map((c) => c.resourceType), changes.map((c) => c.id), changes.map((c) => c.versionId), changes.map((c) => c.deleted),
           changes.map((c) => c.body), changes.map((c) => c.lastUpdated), now, changes.map((c) => c.availableAt), changes.map((c) => c.issues.length === 0)],
       ) : { rows: [] };
       const applied = new Set(res.rows.map((r) => `${r.resource_type}/${r.id}`));
       const fresh = changes.filter((c) => applied.has(`${c.resourceType}/${c.id}`));
+      // Rows this page replaced (not first seen): only they can have quarantine entries or references
+      // to clear. An initial extract is all inserts, so it never pays for those deletes.
+      const replacedKeys = new Set(res.rows.filter((r) => !r.inserted).map((r) => `${r.resource_type}/${r.id}`));
+      const replaced = fresh.filter((c) => replacedKeys.has(`${c.resourceType}/${c.id}`));
 
-      const passed = fresh.filter((c) => c.issues.length === 0);
+      const passed = replaced.filter((c) => c.issues.length === 0);
       const cleared = passed.length ? (await client.query<{ resource_type: string; id: string }>(
         `DELETE FROM dtm_quarantine q USING unnest($2::text[], $3::text[]) AS t(resource_type, id)
           WHERE q.practice = $1 AND q.resource_type = t.resource_type AND q.id = t.id RETURNING q.resource_type, q.id`,
@@ -121,10 +125,12 @@ export class Store {
           [practice, wanted.map((b) => b.id), wanted.map((b) => b.size), wanted.map((b) => b.sha1), now]);
       }
       if (fresh.length) {
-        await client.query(
-          `DELETE FROM dtm_reference r USING unnest($2::text[], $3::text[]) AS t(from_type, from_id)
-            WHERE r.practice = $1 AND r.from_type = t.from_type AND r.from_id = t.from_id`,
-          [practice, fresh.map((c) => c.resourceType), fresh.map((c) => c.id)]);
+        if (replaced.length) {
+          await client.query(
+            `DELETE FROM dtm_reference r USING unnest($2::text[], $3::text[]) AS t(from_type, from_id)
+              WHERE r.practice = $1 AND r.from_type = t.from_type AND r.from_id = t.from_id`,
+            [practice, replaced.map((c) => c.resourceType), replaced.map((c) => c.id)]);
+        }
         const refs = fresh.flatMap((c) => c.references.map((r) => [c.resourceType, c.id, r.type, r.id] as const));
         if (refs.length) {
           await client.query(

@@ -8,6 +8,21 @@ export interface SessionRow {
   last_at: Date;
 }
 
+/**
+ * The common case without a lock: a request that continues the latest session (within the gap)
+ * just moves it on. Returns false when a new session may be needed (then decide under the lock).
+ */
+export async function continueLatestSession(db: Pool, clientId: string, practice: string, now: Date, gapSeconds: number): Promise<boolean> {
+  const r = await db.query({
+    name: 'retrieval-continue',
+    text: `UPDATE retrieval_session SET last_at = GREATEST(last_at, $3), requests = requests + 1
+            WHERE id = (SELECT id FROM retrieval_session WHERE client_id = $1 AND practice = $2 ORDER BY started_at DESC LIMIT 1)
+              AND last_at >= $3::timestamptz - make_interval(secs => $4)`,
+    values: [clientId, practice, now, gapSeconds],
+  });
+  return (r.rowCount ?? 0) > 0;
+}
+
 export async function lockSessions(client: PoolClient, clientId: string, practice: string): Promise<void> {
   await client.query('SELECT pg_advisory_xact_lock(7300403, hashtext($1 || $2))', [clientId, practice]);
 }
