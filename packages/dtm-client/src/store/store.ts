@@ -198,10 +198,18 @@ export class Store {
     return r.rows.map((b) => ({ id: b.id, expectedSize: b.expected_size, expectedSha1: b.expected_sha1 }));
   }
 
-  async binaryVerified(practice: string, id: string, info: { size: number; sha256: string; contentType: string | null }, now: Date): Promise<void> {
-    await this.pool.query(
+  /**
+   * Marks a binary verified against the expectation it was checked with. If a newer DocumentReference
+   * changed that expectation meanwhile (downloads run alongside page apply), nothing changes and the
+   * binary stays pending for the next pass.
+   */
+  async binaryVerified(practice: string, id: string, info: { size: number; sha256: string; contentType: string | null; expectedSize: number | null; expectedSha1: string | null }, now: Date): Promise<boolean> {
+    const r = await this.pool.query(
       `UPDATE dtm_binary SET state = 'verified', size = $3, sha256 = $4, content_type = $5, error = NULL, attempts = attempts + 1, updated_at = $6
-        WHERE practice = $1 AND id = $2`, [practice, id, info.size, info.sha256, info.contentType, now]);
+        WHERE practice = $1 AND id = $2 AND state = 'pending'
+          AND expected_size IS NOT DISTINCT FROM $7 AND expected_sha1 IS NOT DISTINCT FROM $8`,
+      [practice, id, info.size, info.sha256, info.contentType, now, info.expectedSize, info.expectedSha1]);
+    return r.rowCount === 1;
   }
 
   /** Counts a failed attempt; true when that was the last one allowed and the binary is now failed. */

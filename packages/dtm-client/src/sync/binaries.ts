@@ -80,9 +80,10 @@ export async function fetchBinaries(
             throw new Error(problems.join('; '));
           }
           await rename(part, final);
-          await o.store.binaryVerified(o.practice, b.id, { size, sha256, contentType: res.contentType ?? null }, o.now());
-          result.verified++;
-          onResult(b.id, 'verified', size);
+          if (await o.store.binaryVerified(o.practice, b.id, { size, sha256, contentType: res.contentType ?? null, expectedSize: b.expectedSize, expectedSha1: b.expectedSha1 }, o.now())) {
+            result.verified++;
+            onResult(b.id, 'verified', size);
+          }
         } catch (err) {
           if (o.signal?.aborted) return;
           const msg = (err as Error).message;

@@ -38,6 +38,8 @@ export interface SyncOptions {
 export class Syncer extends SyncEmitter {
   readonly #o: Required<Omit<SyncOptions, 'afterCycle'>> & Pick<SyncOptions, 'afterCycle'>;
   readonly #stop = new AbortController();
+  /** Binaries are fetched alongside the feed, one pass at a time. */
+  #binaryPass: Promise<void> | null = null;
 
   constructor(o: SyncOptions) {
     super();
@@ -131,9 +133,14 @@ export class Syncer extends SyncEmitter {
           await store.updateRun(runId, { pages: summary.pages, changes: summary.applied, sourceAsOf: summary.sourceAsOf, serverLastUpdated: summary.lastUpdatedAt });
         }
         if (!page.upToDate) {
+          // Documents download while the next pages are read and applied, not after.
+          if (!this.#binaryPass && prepared.some((c) => c.binaries.length > 0)) {
+            this.#binaryPass = this.#binaries(summary).finally(() => (this.#binaryPass = null));
+          }
           waiting = false;
           continue;
         }
+        await this.#binaryPass;
         await this.#binaries(summary);
         if (mode === 'sync') break;
         if (!waiting) {
@@ -142,9 +149,11 @@ export class Syncer extends SyncEmitter {
         }
         waiting = true;
       }
+      await this.#binaryPass;
       if (mode === 'sync') await this.#o.afterCycle?.();
       await store.updateRun(runId, { pages: summary.pages, changes: summary.applied, sourceAsOf: summary.sourceAsOf, serverLastUpdated: summary.lastUpdatedAt, finishedAt: now(), outcome: summary.stoppedBy });
     } catch (err) {
+      await this.#binaryPass?.catch(() => undefined);
       summary.stoppedBy = 'error';
       summary.error = (err as Error).message;
       await store.updateRun(runId, { pages: summary.pages, changes: summary.applied, sourceAsOf: summary.sourceAsOf, serverLastUpdated: summary.lastUpdatedAt, finishedAt: now(), outcome: 'error', error: summary.error }).catch(() => undefined);
