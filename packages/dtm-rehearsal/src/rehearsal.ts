@@ -8,7 +8,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { cutoverWindow, fetchAccessToken, type Role } from '@dtm/shared';
 import { ManualClock, addClient, addGrant, generatePractice, loadConfig, playWorkingWeek, publishPractice, startServer, createLogger } from '@dtm/server';
-import { buildEvidence, getMigration, loadClientConfig, openSession, renderEvidenceHtml, runCutover, verify, type DtmClient } from '@dtm/client';
+import { buildEvidence, getMigration, loadClientConfig, openSession, renderEvidenceHtml, runCutover, verify, type DtmClient, type Store } from '@dtm/client';
 import { validateResource } from '@dtm/shared';
 
 export interface RehearsalOptions {
@@ -122,11 +122,14 @@ export async function rehearse(o: RehearsalOptions): Promise<RehearsalResult> {
         // Friday's work stops at 17:00: the cutover starts then.
         if (tick.at.getTime() >= window.start.getTime() - 60_000) break;
         // Overnight and idle hours: the Source keeps saying it is current (heartbeats), hour by hour.
+        // Simulated time only moves on once the follower has applied what was published, as real time
+        // would have let it: the consumption delays in the evidence are then the client's, not the jump's.
+        if (lastHour + HOUR < tick.at.getTime()) await caughtUp(session);
         while (lastHour + HOUR < tick.at.getTime()) {
           lastHour += HOUR;
           clock.set(new Date(lastHour));
           await api('POST', `/v1/ingest/practices/${ODS}/heartbeat`, { sourceAsOf: clock.now().toISOString() });
-          if (new Date(lastHour).getUTCHours() % 6 === 0) samples.push(await sample(session.client, clock));
+          if (new Date(lastHour).getUTCHours() % 6 === 0) samples.push(await sample(session, clock));
         }
         clock.set(tick.at);
         for (const b of tick.binaries) {
@@ -134,7 +137,7 @@ export async function rehearse(o: RehearsalOptions): Promise<RehearsalResult> {
           if (!res.ok) throw new Error(`binary upload answered ${res.status}`);
         }
         await api('POST', `/v1/ingest/practices/${ODS}/changes`, { sourceAsOf: tick.at.toISOString(), items: tick.items });
-        if (++ticks % 25 === 0) samples.push(await sample(session.client, clock));
+        if (++ticks % 25 === 0) samples.push(await sample(session, clock));
       }
       step('live week', `${ticks} batches of live changes published Monday to Friday while the client followed`);
 
@@ -205,9 +208,20 @@ async function fullExtractBaseline(clientConfig: ReturnType<typeof loadClientCon
   }
 }
 
-async function sample(client: DtmClient, clock: ManualClock) {
-  const st = await client.status(ODS);
-  return { at: clock.now().toISOString(), stalenessSeconds: st.staleness.seconds, consumptionDelaySeconds: null };
+/** Waits (up to 10 s) until the Target's checkpoint is the DTM's high-water cursor. */
+async function caughtUp(session: { client: DtmClient; opened: { store: Store } }): Promise<void> {
+  const until = Date.now() + 10_000;
+  while (Date.now() < until) {
+    const [st, cp] = await Promise.all([session.client.status(ODS), session.opened.store.checkpoint(ODS)]);
+    if (st.watermark.highWaterCursor === cp?.cursor) return;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** Both clocks at one moment: the DTM's staleness (12 h rule) and the client's latest consumption delay (6 h rule). */
+async function sample(session: { client: DtmClient; opened: { store: Store } }, clock: ManualClock) {
+  const st = await session.client.status(ODS);
+  return { at: clock.now().toISOString(), stalenessSeconds: st.staleness.seconds, consumptionDelaySeconds: await session.opened.store.latestConsumptionDelaySeconds(ODS) };
 }
 
 /** A `dtm_target` database beside the DTM's own, for the Target's staging store. */

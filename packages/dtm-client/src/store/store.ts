@@ -232,6 +232,14 @@ export class Store {
       [id, u.pages, u.changes, u.sourceAsOf, u.serverLastUpdated, u.finishedAt ?? null, u.outcome ?? null, u.error ?? null]);
   }
 
+  /** Seconds from available to applied of the most recently applied change, or null before any. */
+  async latestConsumptionDelaySeconds(practice: string): Promise<number | null> {
+    const r = await this.pool.query<{ delay: number | null }>(
+      `SELECT extract(epoch FROM applied_at - available_at)::float8 AS delay FROM dtm_resource
+        WHERE practice = $1 ORDER BY applied_at DESC LIMIT 1`, [practice]);
+    return r.rows[0]?.delay ?? null;
+  }
+
   /** What `dtm-client status` shows about the local side. */
   async figures(practice: string): Promise<LocalFigures> {
     const [counts, consumption, buckets, quarantine, binaries, lastRun, lastApplied] = await Promise.all([
