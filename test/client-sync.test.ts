@@ -57,6 +57,16 @@ describe('dtm-client sync', () => {
     }
   });
 
+  it('finishes a download killed between writing and renaming (a whole .part answers 416 to its Range)', async () => {
+    const b = practice.binaries[0]!;
+    const { writeFile: write } = await import('node:fs/promises');
+    await write(path.join(fx.config.binaryDir, ODS, `${b.id}.part`), b.content);
+    await session.opened.store.pool.query("UPDATE dtm_binary SET state = 'pending', attempts = 0 WHERE practice = $1 AND id = $2", [ODS, b.id]);
+    const summary = await session.syncer.sync();
+    expect(summary).toMatchObject({ binariesVerified: 1, binariesFailed: 0 });
+    expect((await readFile(path.join(fx.config.binaryDir, ODS, b.id))).equals(b.content)).toBe(true);
+  });
+
   it('applies deltas: updates, deletes and new resources converge', async () => {
     const patient = practice.resources.find((r) => r.resourceType === 'Patient')!;
     const cond = practice.resources.find((r) => r.resourceType === 'Condition')!;

