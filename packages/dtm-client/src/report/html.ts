@@ -10,11 +10,11 @@ export { esc } from './svg.ts';
 const NOT_IN_RUN = '<p class="muted">Not part of this run.</p>';
 const ok = (good: boolean, yes = 'Yes', no = 'No') => `<span class="${good ? 'ok' : 'bad'}">${good ? '✓' : '✗'} ${esc(good ? yes : no)}</span>`;
 
-function table(headers: string[], rows: string[][], opts: { numeric?: number[]; caption?: string; foot?: string[] } = {}): string {
+function table(headers: string[], rows: string[][], opts: { numeric?: number[]; caption?: string; foot?: string[]; flag?: boolean[] } = {}): string {
   const num = new Set(opts.numeric ?? []);
   const td = (cells: string[], tag: 'td' | 'th') => cells.map((c, i) => `<${tag}${num.has(i) ? ' class="num"' : ''}${tag === 'th' ? ' scope="col"' : ''}>${c}</${tag}>`).join('');
   return `<table>${opts.caption ? `<caption>${opts.caption}</caption>` : ''}<thead><tr>${td(headers.map(esc), 'th')}</tr></thead>` +
-    `<tbody>${rows.map((r) => `<tr>${td(r, 'td')}</tr>`).join('')}</tbody>` +
+    `<tbody>${rows.map((r, i) => `<tr${opts.flag?.[i] ? ' class="flag"' : ''}>${td(r, 'td')}</tr>`).join('')}</tbody>` +
     `${opts.foot ? `<tfoot><tr>${td(opts.foot, 'td')}</tr></tfoot>` : ''}</table>`;
 }
 
@@ -144,14 +144,17 @@ function digest(e: Evidence): string {
   const client = byType(d.client);
   const names = [...new Set([...server.keys(), ...client.keys()])].sort();
   const cmp = (s: number | undefined, c: number | undefined) => s === undefined || s === c ? (c === undefined ? '—' : int(c)) : `<span class="bad">${int(s)} → ${c === undefined ? '—' : int(c)}</span>`;
-  const row = (name: string, s: DigestView['total'] | undefined, c: DigestView['total'] | undefined) => {
-    const same = d.server !== null && s !== undefined && c !== undefined && s.digest === c.digest && s.live === c.live && s.deleted === c.deleted;
+  type Count = DigestView['total'] | undefined;
+  const equal = (s: Count, c: Count) => d.server !== null && s !== undefined && c !== undefined && s.digest === c.digest && s.live === c.live && s.deleted === c.deleted;
+  const row = (name: string, s: Count, c: Count) => {
+    const same = equal(s, c);
     return [esc(name), cmp(s?.live, c?.live), cmp(s?.deleted, c?.deleted), shortDigest(s?.digest), shortDigest(c?.digest), d.server === null ? '—' : ok(same, 'match', 'differs')];
   };
   const rows = names.map((n) => row(n, server.get(n), client.get(n)));
+  const flag = names.map((n) => d.server !== null && !equal(server.get(n), client.get(n)));
   const foot = row('All types', d.server?.total, d.client.total).map((c) => `<strong>${c}</strong>`);
   const note = d.server === null ? '<p class="muted">No Source digest was recorded in this run; only the Target side is shown.</p>' : '';
-  const tbl = table(['Resource type', 'Live', 'Deleted', 'Source digest', 'Target digest', 'Match'], rows, { numeric: [1, 2], foot, caption: `Counts show Source → Target where they differ. Cursor: ${d.client.cursor === null ? '—' : `<code>${esc(d.client.cursor)}</code>`}` });
+  const tbl = table(['Resource type', 'Live', 'Deleted', 'Source digest', 'Target digest', 'Match'], rows, { numeric: [1, 2], foot, flag, caption: `Counts show Source → Target where they differ. Cursor: ${d.client.cursor === null ? '—' : `<code>${esc(d.client.cursor)}</code>`}` });
   const diffs = d.differences.filter((x) => x.missingInTarget.length + x.extraInTarget.length + x.versionDiffers.length > 0);
   const diffHtml = diffs.length === 0 ? '<p>No differences.</p>' : diffs.map((x) =>
     `<h3>${esc(x.resourceType)}</h3><dl class="diff">${ids('Missing in Target', x.missingInTarget)}${ids('Extra in Target', x.extraInTarget)}${ids('Version differs', x.versionDiffers)}</dl>`).join('');
@@ -179,7 +182,7 @@ function migration(e: Evidence): string {
 function timeline(e: Evidence): string {
   if (e.timeline.length === 0) return section('timeline', 'Rehearsal timeline', NOT_IN_RUN);
   const items = [...e.timeline].sort((a, b) => Date.parse(a.at) - Date.parse(b.at))
-    .map((t) => `<li><time datetime="${esc(t.at)}">${esc(london(t.at, 'full'))}</time><strong>${esc(t.step)}</strong> <span class="muted">${esc(t.detail)}</span></li>`);
+    .map((t) => `<li><time datetime="${esc(t.at)}">${esc(london(t.at, 'stamp'))}</time><strong>${esc(t.step)}</strong> <span class="muted">${esc(t.detail)}</span></li>`);
   return section('timeline', 'Rehearsal timeline', `<ol class="timeline">${items.join('')}</ol>`);
 }
 
@@ -204,10 +207,10 @@ svg text{font:12px system-ui,-apple-system,"Segoe UI",Roboto,Arial,sans-serif;fi
 .over{fill:#d5281b;opacity:.07}.window{fill:#e8edee;stroke:#aeb7bd}.zoom{fill:#005eb8;opacity:.08}
 .key{display:inline-block;width:18px;height:4px;vertical-align:middle;margin-right:4px}.key.dash{background:repeating-linear-gradient(90deg,#d5281b 0 6px,transparent 6px 10px)}
 .tag{display:inline-block;padding:0 8px;border-radius:10px;background:#e8edee;font-size:13px;font-weight:600}.sev-error,.sev-fatal{background:#fbe2df;color:#8a1a0c}.sev-warning{background:#fff1c2;color:#5c4400}
-.diff>div{margin:4px 0}.diff dt{font-weight:600}.ids{margin:2px 0 0;line-height:1.9}.warnings{padding-left:20px}
+.flag td{background:#fbe2df}svg .missing{fill:#b3200f;font-weight:700}.diff>div{margin:4px 0}.diff dt{font-weight:600}.ids{margin:2px 0 0;line-height:1.9}.warnings{padding-left:20px}
 .timeline{list-style:none;padding:0;margin:0;border-left:3px solid #005eb8}.timeline li{position:relative;padding:4px 0 8px 18px}
 .timeline li:before{content:"";position:absolute;left:-8px;top:10px;width:11px;height:11px;border-radius:50%;background:#fff;border:2px solid #005eb8}
-.timeline time{display:inline-block;min-width:230px;color:#4c6272;font-variant-numeric:tabular-nums}
+.timeline time{display:inline-block;min-width:250px;color:#4c6272;font-variant-numeric:tabular-nums}
 @media (max-width:800px){.cols{grid-template-columns:1fr}.cards{grid-template-columns:1fr 1fr}}@media print{body{background:#fff}section{break-inside:avoid}}
 `;
 

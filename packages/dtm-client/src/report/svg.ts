@@ -15,7 +15,8 @@ function dtf(key: string, options: Intl.DateTimeFormatOptions): Intl.DateTimeFor
   if (!f) formats.set(key, (f = new Intl.DateTimeFormat('en-GB', { timeZone: TZ, ...options })));
   return f;
 }
-const STYLES: Record<'full' | 'day' | 'time' | 'seconds', Intl.DateTimeFormatOptions> = {
+const STYLES: Record<'stamp' | 'full' | 'day' | 'time' | 'seconds', Intl.DateTimeFormatOptions> = {
+  stamp: { weekday: 'short', day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23', timeZoneName: 'short' },
   full: { weekday: 'short', day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZoneName: 'short' },
   day: { weekday: 'short', day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZoneName: 'short' },
   time: { hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZoneName: 'short' },
@@ -43,7 +44,7 @@ export function duration(seconds: number | null): string {
   if (seconds === null || !Number.isFinite(seconds)) return '—';
   const s = Math.round(Math.abs(seconds));
   const [d, h, m, r] = [Math.floor(s / 86400), Math.floor((s % 86400) / 3600), Math.floor((s % 3600) / 60), s % 60];
-  const text = d ? `${d} d ${h} h` : h ? `${h} h ${m} min` : m ? `${m} min${r ? ` ${r} s` : ''}` : `${r} s`;
+  const text = d ? `${d} d${h ? ` ${h} h` : ''}` : h ? `${h} h${m ? ` ${m} min` : ''}` : m ? `${m} min${r ? ` ${r} s` : ''}` : `${r} s`;
   return seconds < 0 ? `−${text}` : text;
 }
 
@@ -181,6 +182,8 @@ export function cutoverChart(window: { start: string | null; end: string | null 
       parts.push(`<text x="${n1(cx)}" y="${ty}" text-anchor="${anchor}" class="strong">${esc(m.name)}</text>`);
       parts.push(`<text x="${n1(cx)}" y="${ty + 14}" text-anchor="${anchor}">${esc(london(m.t, 'seconds'))} · +${esc(duration((m.t - first) / 1000))}</text>`);
     });
+    const missing = markers.filter((m) => m.at === null).map((m) => m.name);
+    if (missing.length) parts.push(`<text x="${W - R}" y="${axisY - 12}" text-anchor="end" class="missing">Not reached: ${esc(missing.join(', '))}</text>`);
     y0 = axisY + 60;
   }
   const label = `Cutover timeline${hasWindow ? ` from ${london(window.start)} to ${london(window.end)}` : ''}: ${ms.map((m) => `${m.name} at ${london(m.t, 'seconds')}`).join(', ') || 'no cutover steps recorded'}.`;
