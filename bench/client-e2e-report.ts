@@ -1,14 +1,18 @@
 // Results of the client end-to-end benchmark: bench/results/client-e2e[-quick].json, the console
 // table, and BENCHMARKS.md's section between the client-e2e markers (method, aims and figures,
 // rebuilt from whichever results files exist).
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { CLIENT_E2E_AIMS, CLIENT_E2E_DEFAULTS, type ClientE2eResult, type ClientRun, type E2eCpu } from './client-e2e.ts';
 import { RESULTS_DIR } from './report.ts';
 import { REPO_ROOT, type Spread } from './support.ts';
 
-export const clientE2eResultsFile = (mode: 'quick' | 'full') =>
-  path.join(RESULTS_DIR, mode === 'full' ? 'client-e2e.json' : 'client-e2e-quick.json');
+/** client-e2e-quick.json, or client-e2e-<patients>.json for each full size. */
+export const clientE2eResultsFile = (r: { mode: 'quick' | 'full'; practice: { patients: number } }) =>
+  path.join(RESULTS_DIR, r.mode === 'full' ? `client-e2e-${r.practice.patients}.json` : 'client-e2e-quick.json');
+const RESULTS_FILE = /^client-e2e-(quick|\d+)\.json$/;
+/** The largest English practice (issue 7): projected from the largest measured run. */
+export const LARGEST_PRACTICE_PATIENTS = 85_000;
 const BENCHMARKS_MD = path.join(REPO_ROOT, 'BENCHMARKS.md');
 const START = '<!-- client-e2e:start -->';
 const END = '<!-- client-e2e:end -->';
@@ -16,18 +20,20 @@ const HEADING = '## Client end to end: client-e2e';
 
 export async function writeClientE2eResults(result: ClientE2eResult): Promise<string> {
   await mkdir(RESULTS_DIR, { recursive: true });
-  const file = clientE2eResultsFile(result.mode);
+  const file = clientE2eResultsFile(result);
   await writeFile(file, JSON.stringify(result, null, 2) + '\n');
   return file;
 }
 
-async function readResults(mode: 'quick' | 'full'): Promise<ClientE2eResult | null> {
-  try {
-    return JSON.parse(await readFile(clientE2eResultsFile(mode), 'utf8')) as ClientE2eResult;
-  } catch {
-    return null;
-  }
+/** Every results file, full sizes smallest first, then quick. */
+async function readAllResults(): Promise<ClientE2eResult[]> {
+  const names = (await readdir(RESULTS_DIR).catch(() => [] as string[])).filter((n) => RESULTS_FILE.test(n));
+  const results = await Promise.all(names.map(async (n) => JSON.parse(await readFile(path.join(RESULTS_DIR, n), 'utf8')) as ClientE2eResult));
+  const key = (r: ClientE2eResult) => (r.mode === 'quick' ? Number.MAX_SAFE_INTEGER : r.practice.patients);
+  return results.sort((a, b) => key(a) - key(b));
 }
+
+const label = (r: ClientE2eResult) => (r.mode === 'full' ? `${int(r.practice.patients)} patients` : 'Quick (`--quick`)');
 
 const MB = 1e6;
 const int = (x: number) => (Number.isFinite(x) ? Math.round(x).toLocaleString('en-GB') : 'n/a');
@@ -56,6 +62,7 @@ function rows(r: ClientE2eResult): [string, string][] {
   return [
     ['Practice: patients; resources; JSON of resources', `${int(r.practice.patients)}; ${int(r.practice.resources)}; ${mb(r.practice.resourceBytes)}`],
     ['Practice: binaries (documents)', `${int(r.practice.binaries)}, ${mb(r.practice.binaryBytes)}`],
+    ['Bytes per patient: resources JSON / binaries / feed responses', `${int(r.practice.resourceBytes / r.practice.patients)} / ${int(r.practice.binaryBytes / r.practice.patients)} / ${int(r.feed.responseBytes / r.practice.patients)}`],
     ['Publish (ingest): seconds; resources/s', `${fixed(p.seconds, 1)}; ${int(p.resourcesPerSecond)}`],
     ['Publish: MB/s of resources and binaries sent', fixed(p.megabytesPerSecond)],
     ['Publish: CPU cores, publisher (bench) / server / PostgreSQL / other', cpuLine(p.cpu, 'publisher')],
@@ -113,7 +120,7 @@ export function clientE2eConsoleTable(r: ClientE2eResult): string {
   const w = Math.max(...lines.map(([k]) => k.length));
   const d = clientE2eDisturbances(r);
   return [
-    `client-e2e (${r.mode}) on ${r.machine.cpuCount} × ${r.machine.cpuModel}, Node ${r.machine.node}, ${shortPg(r.machine.postgres)} (${r.machine.database})`,
+    `client-e2e (${r.mode}, ${int(r.practice.patients)} patients) on ${r.machine.cpuCount} × ${r.machine.cpuModel}, Node ${r.machine.node}, ${shortPg(r.machine.postgres)} (${r.machine.database})`,
     ...lines.map(([k, v]) => `  ${k.padEnd(w)}  ${v}`),
     `  aims: ${aimLine(r)}`,
     `  PostgreSQL activity during the run${r.runs.length > 1 ? ' (median run)' : ''}, share of 100 ms samples of pg_stat_activity:`,
@@ -129,13 +136,13 @@ function machineLine(r: ClientE2eResult): string {
 }
 
 function method(results: ClientE2eResult[]): string {
-  const full = results.find((r) => r.mode === 'full');
   const quick = results.find((r) => r.mode === 'quick');
   const d = CLIENT_E2E_DEFAULTS;
   const size = (patients: number, r: ClientE2eResult | undefined) =>
     `${int(patients)} patients${r ? ` (${int(r.practice.resources)} resources, ${mb(r.practice.resourceBytes)} of JSON, ${int(r.practice.binaries)} binaries of ${mb(r.practice.binaryBytes)})` : ''}`;
+  const fullSizes = d.full.sizes.map((n) => size(n, results.find((r) => r.mode === 'full' && r.practice.patients === n))).join(' and ');
   return `A Target's initial extract with the real sync client: feed → validation → the Target's staging
-PostgreSQL, then the binaries. \`npm run bench -- --only client-e2e [--quick]\` (\`bench/client-e2e.ts\`):
+PostgreSQL, then the binaries. \`npm run bench -- --only client-e2e [--quick] [--patients N]\` (\`bench/client-e2e.ts\`):
 
 1. PostgreSQL and the server as for feed-ingest (embedded cluster or \`DATABASE_URL\`; \`dtm-server serve\`
    as a child process at \`DTM_LOG_LEVEL=warn\`); a publisher and a consumer client registered with the
@@ -144,7 +151,8 @@ PostgreSQL, then the binaries. \`npm run bench -- --only client-e2e [--quick]\` 
 2. The repo's synthetic UK practice, \`generatePractice({ ods: '${d.ods}', patients, seed: ${d.seed} })\`
    (\`packages/dtm-server/src/seed/synthetic-practice.ts\`: Patients, Encounters, Conditions,
    Observations, medication, allergies, immunisations, DocumentReferences with their Binaries...):
-   full run ${size(d.full.patients, full)}; \`--quick\` ${size(d.quick.patients, quick)}.
+   full run, one after the other, each with its own PostgreSQL and server: ${fullSizes}; \`--quick\`
+   ${size(d.quick.patients, quick)}; \`--patients N\` one full run of N patients.
    **Publish**: \`publishPractice\` (\`seed/publish.ts\`) with the publisher's bearer token: binaries one
    at a time, then batches of 1,000 upserts one at a time; timed from the first request to the last
    response, the bench's own JSON serialisation and hashing included.
@@ -177,7 +185,27 @@ PostgreSQL, then the binaries. \`npm run bench -- --only client-e2e [--quick]\` 
    sampled from \`pg_stat_activity\` every 100 ms during each run (statement, and wait event or
    CPU), to show where the time goes. 1 MB = 1,000,000 bytes; memory in MiB.
 6. \`--client-cpu-prof DIR\` runs the client under \`node --cpu-prof\` and prints its top functions by
-   self time; the figures are then skewed, so no results file is written.`;
+   self time; the figures are then skewed, so no results file is written. \`--client-node-flags "..."\`
+   passes node flags to the client (tuning experiments; recorded in the results file).
+7. **The largest practice** (about ${int(LARGEST_PRACTICE_PATIENTS)} patients) is not run here: it is **projected**
+   linearly from the largest full run (resources, bytes and time per patient), which holds while the
+   cost of a page does not grow with the practice (see the estate section for page latency against
+   table size). Disk: both databases hold every byte (the Source's resource table and the Target's),
+   plus binaries twice (the Source's chunks and the Target's files): see the bytes per patient row.`;
+}
+
+/** The largest practice projected linearly from the largest full run. */
+function projection(results: ClientE2eResult[]): string | null {
+  const r = results.filter((x) => x.mode === 'full').at(-1);
+  if (!r) return null;
+  const k = LARGEST_PRACTICE_PATIENTS / r.practice.patients;
+  const m = medianRun(r);
+  return `**Projected** for the largest practice (${int(LARGEST_PRACTICE_PATIENTS)} patients), linearly from the ` +
+    `${int(r.practice.patients)}-patient run (×${fixed(k, 1)}): about ${int(r.practice.resources * k)} resources, ` +
+    `${mb(r.practice.resourceBytes * k)} of resource JSON and ${mb(r.practice.binaryBytes * k)} of binaries; an initial extract ` +
+    `of about ${fixed((m.seconds * k) / 60, 1)} minutes end to end at the measured ${int(m.seconds ? m.target.rows / m.seconds : NaN)} resources/s; ` +
+    `the Target database about ${mib(m.target.databaseBytes * k)}. Client and server memory do not grow with the practice ` +
+    '(pages of a fixed size, streamed), so their peaks stay as measured.';
 }
 
 export function clientE2eMarkdownSection(results: ClientE2eResult[]): string {
@@ -191,20 +219,22 @@ export function clientE2eMarkdownSection(results: ClientE2eResult[]): string {
     out.push('_No results yet: run `npm run bench -- --only client-e2e`._');
     return out.join('\n');
   }
-  out.push(`| Figure | ${results.map((r) => (r.mode === 'full' ? 'Full' : 'Quick (`--quick`)')).join(' | ')} |`);
+  out.push(`| Figure | ${results.map(label).join(' | ')} |`);
   out.push(`| --- | ${results.map(() => '---:').join(' | ')} |`);
   const table = results.map(rows);
   table[0]!.forEach(([label], k) => out.push(`| ${label} | ${table.map((t) => t[k]![1]).join(' | ')} |`));
   out.push('');
+  const projected = projection(results);
+  if (projected) out.push(projected, '');
   for (const r of results) {
     const d = clientE2eDisturbances(r);
-    out.push(`- ${r.mode === 'full' ? 'Full' : 'Quick'} run ${r.startedAt.slice(0, 16).replace('T', ' ')} UTC: ${machineLine(r)}. ` +
+    out.push(`- ${label(r)} run ${r.startedAt.slice(0, 16).replace('T', ' ')} UTC: ${machineLine(r)}. ` +
       (r.code?.commit ? `Code: commit ${r.code.commit}${r.code.uncommittedFiles ? ` with ${r.code.uncommittedFiles} uncommitted file(s) under packages/` : ''}. ` : '') +
-      `Aims: ${aimLine(r).replaceAll('NOT met', '**not met**')}. Raw figures: \`bench/results/${path.basename(clientE2eResultsFile(r.mode))}\`.` +
+      `Aims: ${aimLine(r).replaceAll('NOT met', '**not met**')}. Raw figures: \`bench/results/${path.basename(clientE2eResultsFile(r))}\`.` +
       (d.length ? ` **Disturbed**: other processes were busy during ${d.join(', ')}.` : ''));
   }
   for (const r of results) {
-    out.push('', `${r.mode === 'full' ? 'Full' : 'Quick'} run${r.runs.length > 1 ? ' (median run)' : ''}: what PostgreSQL's backends were running ` +
+    out.push('', `${label(r)} run${r.runs.length > 1 ? ' (median run)' : ''}: what PostgreSQL's backends were running ` +
       '(share of the 100 ms samples of `pg_stat_activity` in which a backend ran the statement; database, wait event or CPU, statement):', '');
     for (const l of activityLines(r)) {
       const [pct, database, wait, ...rest] = l.trim().split(/\s{2,}/);
@@ -216,7 +246,7 @@ export function clientE2eMarkdownSection(results: ClientE2eResult[]): string {
 
 /** Rebuilds the client-e2e section of BENCHMARKS.md, appending it (with its heading) if absent. */
 export async function updateClientE2eSection(): Promise<void> {
-  const results = (await Promise.all([readResults('full'), readResults('quick')])).filter((r): r is ClientE2eResult => r !== null);
+  const results = await readAllResults();
   const section = `${START}\n${clientE2eMarkdownSection(results)}\n${END}`;
   let text = await readFile(BENCHMARKS_MD, 'utf8');
   const a = text.indexOf(START);

@@ -21,7 +21,7 @@ import { publishPractice } from '../packages/dtm-server/src/seed/publish.ts';
 import { formatProfileSummary, summariseCpuProfile, type ProfileSummary } from './cpuprofile.ts';
 import {
   REPO_ROOT, clusterCpuSeconds, dropDatabase, machineBusyCpuSeconds, machineInfo, memoryOf, processCpuSeconds, reapedChildrenCpuSeconds,
-  recreateDatabase, round, serverMemoryMetrics, setUpAccess, spawnServer, spread, startDatabase,
+  launcherFlags, recreateDatabase, round, serverMemoryMetrics, setUpAccess, spawnServer, spread, startDatabase,
   type BenchAccess, type BenchDatabase, type MachineInfo, type ServerProcess, type Spread,
 } from './support.ts';
 
@@ -41,10 +41,14 @@ export interface ClientE2eOptions {
   clientCpuProfileDir?: string;
   /** Profile the server (node --cpu-prof) into this directory. */
   serverCpuProfileDir?: string;
+  /** Extra node flags for the client process (tuning experiments, e.g. --max-semi-space-size=32); recorded in the results. */
+  clientNodeFlags?: string[];
 }
 
 export const CLIENT_E2E_DEFAULTS = {
-  full: { patients: 7000, runs: 1 },
+  // Issue 7: practices of 1,000 and 10,000 patients (the English average is about 8,800); the largest,
+  // about 85,000, is projected from these (client-e2e-report.ts).
+  full: { sizes: [1000, 10_000], runs: 1 },
   quick: { patients: 370, runs: 2 },
   seed: 20261121,
   ods: 'B12345',
@@ -352,7 +356,7 @@ async function runClient(env: Record<string, string>, nodeFlags: string[], serve
   let serverMax: number | null = null;
   const t0 = performance.now();
   const spawnedAt = Date.now();
-  const child = spawn(process.execPath, [...nodeFlags, 'packages/dtm-client/src/cli.ts', 'sync'], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...launcherFlags('dtm-client'), ...nodeFlags, 'packages/dtm-client/src/cli.ts', 'sync'], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   const pid = child.pid!;
   const sample = () => {
     // VmHWM is the peak so far; VmRSS too in case the kernel resets the former.
@@ -643,9 +647,10 @@ export async function runClientE2e(opts: ClientE2eOptions, log: (msg: string) =>
         DTM_PROGRESS: 'jsonl',
       });
       const profileName = `client-e2e-${opts.mode}-run${i}.cpuprofile`;
-      const nodeFlags = opts.clientCpuProfileDir
-        ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(opts.clientCpuProfileDir)}`, `--cpu-prof-name=${profileName}`]
-        : [];
+      const nodeFlags = [
+        ...(opts.clientNodeFlags ?? []),
+        ...(opts.clientCpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(opts.clientCpuProfileDir)}`, `--cpu-prof-name=${profileName}`] : []),
+      ];
       log(`run ${i}/${opts.runs}: dtm-client sync into a fresh ${targetDb} (page size ${opts.pageSize})`);
       const sampler = await sampleActivity(db.adminUrl, { [new URL(db.url).pathname.slice(1)]: 'server', [targetDb]: 'target' });
       const start = await mark(server, db);
@@ -736,8 +741,8 @@ export async function runClientE2e(opts: ClientE2eOptions, log: (msg: string) =>
       machine: { ...machine, postgres: db.version, database: db.source, postgresSettings: db.settings },
       parameters: {
         ...params,
-        serverProcess: 'child process: node packages/dtm-server/src/cli.ts serve',
-        clientProcess: 'child process: node packages/dtm-client/src/cli.ts sync (DTM_PROGRESS=jsonl), own token from the consumer\'s key',
+        serverProcess: `child process: node ${launcherFlags('dtm-server').join(' ')} packages/dtm-server/src/cli.ts serve (the launcher's flags)`,
+        clientProcess: `child process: node ${launcherFlags('dtm-client').join(' ')} packages/dtm-client/src/cli.ts sync (the launcher's flags; DTM_PROGRESS=jsonl), own token from the consumer's key`,
         targetDatabase: `${targetDb} on the same PostgreSQL cluster, dropped and created before each run`,
         megabyte: '1 MB = 1,000,000 bytes; memory in MiB (2^20 bytes)',
       },

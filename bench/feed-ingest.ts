@@ -11,6 +11,7 @@ import { createRng, type Rng } from '../packages/dtm-server/src/seed/random.ts';
 import {
   clusterCpuSeconds, machineBusyCpuSeconds, machineInfo, memoryOf, percentile, processCpuSeconds, round, spawnServer, spread, startDatabase,
   serverMemoryMetrics, setUpAccess, type BenchAccess, type BenchDatabase, type MachineInfo, type ServerProcess, type Spread,
+  launcherFlags,
 } from './support.ts';
 
 export interface FeedIngestOptions {
@@ -476,7 +477,7 @@ export async function runFeedIngest(opts: FeedIngestOptions, log: (msg: string) 
       parameters: {
         ...params,
         resourceBytesActual: prepared.resourceBytes,
-        serverProcess: 'child process: node packages/dtm-server/src/cli.ts serve',
+        serverProcess: `child process: node ${launcherFlags('dtm-server').join(' ')} packages/dtm-server/src/cli.ts serve (the launcher's flags)`,
         access: access.mode,
         megabyte: '1 MB = 1,000,000 bytes (request bodies for ingest, response bodies for reads)',
       },

@@ -8,8 +8,15 @@ import { consoleTable, updateBenchmarksMd, writeResults } from './report.ts';
 import { runCutoverBench, CUTOVER_DEFAULTS } from './cutover.ts';
 import { clientE2eConsoleTable, updateClientE2eSection, writeClientE2eResults } from './client-e2e-report.ts';
 
-const SCENARIOS = ['feed-ingest', 'client-e2e', 'cutover'] as const;
+// Scenarios with their own module under bench/ that exports `runBench(mode, log)`: it runs, writes its
+// results file and its BENCHMARKS.md section, and returns the results file's path.
+const MODULE_SCENARIOS = ['freshness', 'estate', 'bandwidth'] as const;
+const SCENARIOS = ['feed-ingest', 'client-e2e', 'cutover', ...MODULE_SCENARIOS] as const;
 type Scenario = (typeof SCENARIOS)[number];
+type ModuleScenario = (typeof MODULE_SCENARIOS)[number];
+interface ScenarioModule {
+  runBench(mode: 'quick' | 'full', log: (msg: string) => void): Promise<string>;
+}
 
 const HELP = `Usage: npm run bench [-- --quick] [-- --only feed-ingest|client-e2e|cutover]
 
@@ -18,8 +25,9 @@ Scenarios (both by default, one after the other, each with its own PostgreSQL an
                full 100,000 resources and 3 measured reads; --quick 10,000 and 2
   client-e2e   publish the synthetic UK practice, then the sync client (dtm-client sync, a child
                process) takes the initial extract into a fresh Target database, validating every
-               resource and fetching every binary: full ${CLIENT_E2E_DEFAULTS.full.patients.toLocaleString('en-GB')} patients (206,973 resources,
-               3,354 binaries), 1 run; --quick ${CLIENT_E2E_DEFAULTS.quick.patients} patients (9,994 resources), 2 runs
+               resource and fetching every binary: full ${CLIENT_E2E_DEFAULTS.full.sizes.map((n) => n.toLocaleString('en-GB')).join(' then ')} patients
+               (about 30 resources each), 1 run each; --quick ${CLIENT_E2E_DEFAULTS.quick.patients} patients (9,994 resources), 2 runs;
+               --patients N: one full run of N patients
   cutover      the weekend cutover rehearsal with a full-extract baseline: data phase (freeze to verified
                target-complete) after a week of activity: full ${CUTOVER_DEFAULTS.full.patients.toLocaleString('en-GB')} patients; --quick ${CUTOVER_DEFAULTS.quick.patients}
 
@@ -32,6 +40,9 @@ Options:
   --client-cpu-prof DIR
               client-e2e: run the sync client under node --cpu-prof into DIR and print its top
               functions by self time; no results file is written
+  --client-node-flags="FLAGS"
+              client-e2e: extra node flags for the sync client (e.g. "--max-old-space-size=128"), for
+              tuning experiments; recorded in the results file
 
 Uses DATABASE_URL (as an admin URL: scratch databases are created and dropped) when set, otherwise an
 embedded PostgreSQL in a temporary directory. Everything runs on 127.0.0.1.
@@ -45,6 +56,8 @@ async function main(): Promise<number> {
       only: { type: 'string' },
       'server-cpu-prof': { type: 'string' },
       'client-cpu-prof': { type: 'string' },
+      'client-node-flags': { type: 'string' },
+      patients: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -63,6 +76,12 @@ async function main(): Promise<number> {
   const clientProf = values['client-cpu-prof'];
 
   for (const scenario of scenarios) {
+    if ((MODULE_SCENARIOS as readonly string[]).includes(scenario)) {
+      log(`scenario ${scenario}`);
+      const mod = (await import(`./${scenario as ModuleScenario}.ts`)) as ScenarioModule;
+      log(`wrote ${await mod.runBench(mode, log)} and BENCHMARKS.md`);
+      continue;
+    }
     if (scenario === 'cutover') {
       log('scenario cutover');
       log(`wrote ${await runCutoverBench(mode, log)} and BENCHMARKS.md`);
@@ -96,30 +115,38 @@ async function main(): Promise<number> {
       log(`wrote ${file} and BENCHMARKS.md`);
     } else {
       const d = CLIENT_E2E_DEFAULTS;
-      const opts: ClientE2eOptions = {
-        mode,
-        patients: d[mode].patients,
-        runs: d[mode].runs,
-        seed: d.seed,
-        ods: d.ods,
-        pageSize: d.pageSize,
-        binaryParallel: d.binaryParallel,
-        serverLogLevel: d.serverLogLevel,
-        ...(serverProf ? { serverCpuProfileDir: serverProf } : {}),
-        ...(clientProf ? { clientCpuProfileDir: clientProf } : {}),
-      };
-      log('scenario client-e2e');
-      const result = await runClientE2e(opts, log);
-      process.stdout.write(`${clientE2eConsoleTable(result)}\n`);
-      if (serverProf || clientProf) {
-        log(`CPU profile(s) in ${[serverProf, clientProf].filter(Boolean).join(' and ')}; results not written (profiling skews them)`);
-        continue;
+      const sizes = values.patients ? [Number(values.patients)] : mode === 'quick' ? [d.quick.patients] : d.full.sizes;
+      if (sizes.some((n) => !Number.isInteger(n) || n < 50)) {
+        process.stderr.write('--patients must be a whole number of at least 50\n');
+        return 2;
       }
-      const file = await writeClientE2eResults(result);
-      // The feed-ingest section is rebuilt too (from its files, unchanged) so a missing BENCHMARKS.md is recreated whole.
-      await updateBenchmarksMd();
-      await updateClientE2eSection();
-      log(`wrote ${file} and BENCHMARKS.md`);
+      for (const patients of sizes) {
+        const opts: ClientE2eOptions = {
+          mode,
+          patients,
+          runs: d[mode].runs,
+          seed: d.seed,
+          ods: d.ods,
+          pageSize: d.pageSize,
+          binaryParallel: d.binaryParallel,
+          serverLogLevel: d.serverLogLevel,
+          ...(serverProf ? { serverCpuProfileDir: serverProf } : {}),
+          ...(clientProf ? { clientCpuProfileDir: clientProf } : {}),
+          ...(values['client-node-flags'] ? { clientNodeFlags: values['client-node-flags'].split(/\s+/).filter(Boolean) } : {}),
+        };
+        log(`scenario client-e2e: ${patients.toLocaleString('en-GB')} patients`);
+        const result = await runClientE2e(opts, log);
+        process.stdout.write(`${clientE2eConsoleTable(result)}\n`);
+        if (serverProf || clientProf) {
+          log(`CPU profile(s) in ${[serverProf, clientProf].filter(Boolean).join(' and ')}; results not written (profiling skews them)`);
+          continue;
+        }
+        const file = await writeClientE2eResults(result);
+        // The feed-ingest section is rebuilt too (from its files, unchanged) so a missing BENCHMARKS.md is recreated whole.
+        await updateBenchmarksMd();
+        await updateClientE2eSection();
+        log(`wrote ${file} and BENCHMARKS.md`);
+      }
     }
   }
   return 0;

@@ -273,6 +273,18 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * 127.0.0.1) and readiness is GET /health/ready answering 200; when the log level lets the line
  * through, its `url` is used as soon as it appears.
  */
+/**
+ * The node flags a package's launcher (packages/<name>/bin/<name>.js) runs with, from its
+ * `#!/usr/bin/env -S node ...` line: the benchmarks start the processes as a user's `npx <name>`
+ * would, while still adding flags of their own (--cpu-prof).
+ */
+export function launcherFlags(name: 'dtm-server' | 'dtm-client'): string[] {
+  const first = readFileSync(path.join(REPO_ROOT, 'packages', name, 'bin', `${name}.js`), 'utf8').split('\n', 1)[0]!;
+  const m = /^#!\/usr\/bin\/env -S node((?: --[\w-]+(?:=\S+)?)*)\s*$/.exec(first);
+  if (!m) throw new Error(`packages/${name}/bin/${name}.js: unexpected first line ${JSON.stringify(first)}`);
+  return m[1]!.trim().split(/\s+/).filter(Boolean);
+}
+
 export async function spawnServer(
   databaseUrl: string,
   logLevel: string,
@@ -289,7 +301,7 @@ export async function spawnServer(
     DTM_ACCESS_TOKEN_TTL_SECONDS: '3600',
   });
   const nodeFlags = opts.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(opts.cpuProfileDir)}`] : [];
-  const child = spawn(process.execPath, [...nodeFlags, 'packages/dtm-server/src/cli.ts', 'serve'], {
+  const child = spawn(process.execPath, [...launcherFlags('dtm-server'), ...nodeFlags, 'packages/dtm-server/src/cli.ts', 'serve'], {
     cwd: REPO_ROOT,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -21,7 +21,7 @@ export async function openSession(config: ClientConfig, validate: Validate, o: {
   });
   let syncer: Syncer | null = null;
   const client = new DtmClient({
-    baseUrl: config.serverUrl, clientId: config.clientId, privateKey,
+    baseUrl: config.serverUrl, clientId: config.clientId, privateKey, compression: config.compression,
     onRetry: (err, attempt, delayMs) => syncer?.emit('retry', { practice: config.practice, attempt, delayMs, error: (err as Error).message }),
     ...(o.now ? { now: o.now } : {}),
   });

@@ -27,6 +27,7 @@ const SCENARIOS: Record<string, Scenario> = {
   'skips a change under concurrency': { flaws: { skipUnderConcurrency: true }, fails: ['change.concurrent'] },
   'sends Retry-After as an HTTP date': { flaws: { retryAfterDate: true }, fails: ['rate.retry-after'] },
   'serves stale data (sourceAsOf 13 h old)': { flaws: { staleHours: 13 }, fails: ['freshness.source-as-of'] },
+  'labels a raw deflate page gzip': { flaws: { mislabelledGzip: true }, fails: ['feed.compression'] },
   'no publisher credentials': { flaws: {}, fails: [], publisher: false, args: ['--sample', '3'] },
 };
 
@@ -104,6 +105,11 @@ describe('against deliberately broken DTMs, exactly the right checks fail', () =
     expect(rate.reason).toMatch(/HTTP date/);
     expect(rate.exchange).toMatchObject({ status: 429 });
     expect(reason('serves stale data (sourceAsOf 13 h old)', 'freshness.source-as-of').reason).toMatch(/13\.0 h old/);
+    const mislabelled = reason('labels a raw deflate page gzip', 'feed.compression');
+    expect(mislabelled.reason).toMatch(/asked for gzip, the gzip body does not decode/);
+    expect(mislabelled.exchange).toMatchObject({ status: 200, headers: { 'content-encoding': 'gzip' } });
+    // The control answers every offer uncompressed, which is conformant.
+    expect(reason('a conformant fake (control)', 'feed.compression')).toMatchObject({ status: 'pass', reason: expect.stringMatching(/uncompressed \(identity\), which is allowed/) });
     // The control: the rate check saw a limit with integer seconds.
     expect(reason('a conformant fake (control)', 'rate.retry-after').reason).toMatch(/429 within \d+ rapid requests, with Retry-After \d+ s/);
   });

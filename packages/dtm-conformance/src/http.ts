@@ -5,7 +5,7 @@ import { summarizeRequest, summarizeResponse } from './redact.ts';
 import type { Exchange, Timing } from './types.ts';
 
 /** Response headers worth keeping as evidence. */
-const EVIDENCE_HEADERS = ['content-type', 'retry-after', 'repr-digest', 'digest', 'content-range', 'content-length', 'etag', 'location', 'www-authenticate', 'cache-control'];
+const EVIDENCE_HEADERS = ['content-type', 'content-encoding', 'vary', 'retry-after', 'repr-digest', 'digest', 'content-range', 'content-length', 'etag', 'location', 'www-authenticate', 'cache-control'];
 
 export interface RequestOptions {
   /** A bearer token, sent as `Authorization: Bearer …` (never recorded). */

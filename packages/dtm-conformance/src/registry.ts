@@ -1,6 +1,7 @@
 // Every check the kit has, in the order the runner executes them (see GROUPS).
 import { AUTH_CHECKS } from './checks/auth.ts';
 import { CHANGE_CHECKS } from './checks/change.ts';
+import { COMPRESSION_CHECKS } from './checks/compression.ts';
 import { CUTOVER_CHECKS } from './checks/cutover.ts';
 import { DISCOVERY_CHECKS } from './checks/discovery.ts';
 import { FEED_CHECKS } from './checks/feed.ts';
@@ -13,7 +14,7 @@ import { GROUPS, type Check, type Group } from './types.ts';
 const BY_GROUP: Record<Group, Check[]> = {
   discovery: DISCOVERY_CHECKS,
   auth: AUTH_CHECKS,
-  feed: FEED_CHECKS,
+  feed: [...FEED_CHECKS, ...COMPRESSION_CHECKS],
   validity: VALIDITY_CHECKS,
   freshness: FRESHNESS_CHECKS,
   change: CHANGE_CHECKS,

@@ -28,6 +28,8 @@ import { MIGRATION_JSON_POSTS, MIGRATION_JSON_PUTS, migrationIngestRouter, migra
 export interface AppDeps {
   config: Config;
   pool: Pool;
+  /** Asynchronous-commit pool for the access log and retrieval sessions only (db/pool.ts says why). */
+  bookkeepingPool: Pool;
   logger: Logger;
   clock: Clock;
   notifier: ChangeNotifier;

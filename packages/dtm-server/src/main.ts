@@ -10,7 +10,7 @@ import type { Config } from './config.ts';
 import { createApp } from './app.ts';
 import { systemClock, type Clock } from './clock.ts';
 import { openDatabase, type Database } from './db/database.ts';
-import { createPool, type Pool } from './db/pool.ts';
+import { createBookkeepingPool, createPool, type Pool } from './db/pool.ts';
 import { migrate } from './db/migrate.ts';
 import { ChangeNotifier } from './db/notifications.ts';
 import { createLogger, type Logger } from './logger.ts';
@@ -33,14 +33,14 @@ export interface StartOptions {
 
 export async function openPool(config: Config, logger: Logger): Promise<{ database: Database; pool: Pool }> {
   const database = await openDatabase(config, (msg) => logger.info(msg));
-  const pool = createPool({
-    connectionString: database.connectionString,
-    max: config.poolMax,
-    statementTimeoutMs: config.statementTimeoutMs,
-    idleInTransactionTimeoutMs: config.idleInTransactionTimeoutMs,
-  }, logger);
-  return { database, pool };
+  return { database, pool: createPool({ ...poolOptions(config, database), max: config.poolMax }, logger) };
 }
+
+const poolOptions = (config: Config, database: Database) => ({
+  connectionString: database.connectionString,
+  statementTimeoutMs: config.statementTimeoutMs,
+  idleInTransactionTimeoutMs: config.idleInTransactionTimeoutMs,
+});
 
 export async function startServer(config: Config, opts: StartOptions = {}): Promise<RunningServer> {
   const logger = opts.logger ?? createLogger(config.logLevel);
@@ -48,13 +48,14 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   const { database, pool } = await openPool(config, logger);
   const applied = await migrate(pool);
   if (applied.length) logger.info({ applied }, 'database migrations applied');
+  const bookkeepingPool = createBookkeepingPool(poolOptions(config, database), logger);
   const notifier = new ChangeNotifier(database.connectionString, logger);
   await notifier.start();
   const shutdown = new AbortController();
   const metrics = createMetrics(pool, clock, { defaultMetrics: true });
   let tokenEndpoint = config.publicUrl ? `${config.publicUrl}${TOKEN_PATH}` : '';
   const urls = { tokenEndpoint: () => tokenEndpoint };
-  const app = createApp({ config, pool, logger, clock, notifier, metrics, shutdownSignal: shutdown.signal, urls });
+  const app = createApp({ config, pool, bookkeepingPool, logger, clock, notifier, metrics, shutdownSignal: shutdown.signal, urls });
 
   // HTTPS directly from certificate files (optionally requiring client certificates), or plain HTTP
   // behind a TLS-terminating proxy (DTM_TRUST_PROXY). The DTM crosses the internet: never plain HTTP there.
@@ -96,6 +97,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       clearInterval(sweep);
       server.closeAllConnections();
       await notifier.close();
+      await bookkeepingPool.end();
       await pool.end();
       await database.stop();
       logger.info('shut down');

@@ -47,10 +47,18 @@ export interface ApplyResult {
 
 export class Store {
   readonly pool: pg.Pool;
+  /**
+   * For a binary's download state only, with asynchronous commit: one commit per binary waiting for
+   * its own WAL flush was the largest wait in the initial extract (issue 7, bench client-e2e). Losing
+   * the last of these updates in a database crash only means those binaries are fetched and verified
+   * again (they stay 'pending'); page applies and the checkpoint keep synchronous commit.
+   */
+  readonly #binaryPool: pg.Pool;
 
   constructor(connectionString: string) {
     this.pool = new pg.Pool({ connectionString, max: 6, application_name: 'dtm-client', options: '-c TimeZone=UTC' });
-    this.pool.on('error', () => undefined); // an idle connection dropping is replaced by the pool
+    this.#binaryPool = new pg.Pool({ connectionString, max: 2, application_name: 'dtm-client-binaries', options: '-c TimeZone=UTC -c synchronous_commit=off' });
+    for (const p of [this.pool, this.#binaryPool]) p.on('error', () => undefined); // an idle connection dropping is replaced by the pool
   }
 
   migrate(): Promise<number[]> {
@@ -81,22 +89,25 @@ export class Store {
     try {
       await client.query('BEGIN');
       const res = changes.length ? await client.query<{ resource_type: string; id: string; inserted: boolean }>(
-        `INSERT INTO dtm_resource AS r (practice, resource_type, id, version_id, deleted, body, last_updated, available_at, applied_at, valid)
-         SELECT $1, t.resource_type, t.id, t.version_id, t.deleted, t.body, t.last_updated, t.available_at, $8, t.valid
-           FROM unnest($2::text[], $3::text[], $4::bigint[], $5::boolean[], $6::text[], $7::timestamptz[], $9::timestamptz[], $10::boolean[])
-                AS t(resource_type, id, version_id, deleted, body, last_updated, available_at, valid)
+        `INSERT INTO dtm_resource AS r (practice, resource_type, id, version_id, deleted, body, last_updated, available_at, applied_at, valid, refs)
+         SELECT $1, t.resource_type, t.id, t.version_id, t.deleted, CASE WHEN json_typeof(b.body) = 'null' THEN NULL ELSE b.body::text END,
+                t.last_updated, t.available_at, $8, t.valid, string_to_array(NULLIF(t.refs, ''), ' ')
+           FROM unnest($2::text[], $3::text[], $4::bigint[], $5::boolean[], $7::timestamptz[], $9::timestamptz[], $10::boolean[], $11::text[])
+                  WITH ORDINALITY AS t(resource_type, id, version_id, deleted, last_updated, available_at, valid, refs, n)
+           JOIN json_array_elements($6::json) WITH ORDINALITY AS b(body, n) USING (n)
          ON CONFLICT (practice, resource_type, id) DO UPDATE SET
            version_id = excluded.version_id, deleted = excluded.deleted, body = excluded.body, last_updated = excluded.last_updated,
-           available_at = excluded.available_at, applied_at = excluded.applied_at, valid = excluded.valid
+           available_at = excluded.available_at, applied_at = excluded.applied_at, valid = excluded.valid, refs = excluded.refs
          WHERE r.version_id < excluded.version_id
          RETURNING r.resource_type, r.id, (r.xmax = 0) AS inserted`,
         [practice, changes.map((c) => c.resourceType), changes.map((c) => c.id), changes.map((c) => c.versionId), changes.map((c) => c.deleted),
-          changes.map((c) => c.body), changes.map((c) => c.lastUpdated), now, changes.map((c) => c.availableAt), changes.map((c) => c.issues.length === 0)],
+          bodiesJson(changes), changes.map((c) => c.lastUpdated), now, changes.map((c) => c.availableAt), changes.map((c) => c.issues.length === 0),
+          changes.map(refsText)],
       ) : { rows: [] };
       const applied = new Set(res.rows.map((r) => `${r.resource_type}/${r.id}`));
       const fresh = changes.filter((c) => applied.has(`${c.resourceType}/${c.id}`));
-      // Rows this page replaced (not first seen): only they can have quarantine entries or references
-      // to clear. An initial extract is all inserts, so it never pays for those deletes.
+      // Rows this page replaced (not first seen): only they can have quarantine entries to clear. An
+      // initial extract is all inserts, so it never pays for those deletes.
       const replacedKeys = new Set(res.rows.filter((r) => !r.inserted).map((r) => `${r.resource_type}/${r.id}`));
       const replaced = fresh.filter((c) => replacedKeys.has(`${c.resourceType}/${c.id}`));
 
@@ -124,22 +135,7 @@ export class Store {
            WHERE b.expected_size IS DISTINCT FROM excluded.expected_size OR b.expected_sha1 IS DISTINCT FROM excluded.expected_sha1 OR b.state = 'failed'`,
           [practice, wanted.map((b) => b.id), wanted.map((b) => b.size), wanted.map((b) => b.sha1), now]);
       }
-      if (fresh.length) {
-        if (replaced.length) {
-          await client.query(
-            `DELETE FROM dtm_reference r USING unnest($2::text[], $3::text[]) AS t(from_type, from_id)
-              WHERE r.practice = $1 AND r.from_type = t.from_type AND r.from_id = t.from_id`,
-            [practice, replaced.map((c) => c.resourceType), replaced.map((c) => c.id)]);
-        }
-        const refs = fresh.flatMap((c) => c.references.map((r) => [c.resourceType, c.id, r.type, r.id] as const));
-        if (refs.length) {
-          await client.query(
-            `INSERT INTO dtm_reference (practice, from_type, from_id, to_type, to_id)
-             SELECT $1, * FROM unnest($2::text[], $3::text[], $4::text[], $5::text[]) ON CONFLICT DO NOTHING`,
-            [practice, refs.map((r) => r[0]), refs.map((r) => r[1]), refs.map((r) => r[2]), refs.map((r) => r[3])]);
-        }
-        await this.#recordConsumption(client, practice, fresh, now);
-      }
+      if (fresh.length) await this.#recordConsumption(client, practice, fresh, now);
       await client.query(
         `UPDATE dtm_checkpoint SET cursor = COALESCE($2, cursor), updated_at = $3,
            initial_extract_completed_at = CASE WHEN $4 THEN COALESCE(initial_extract_completed_at, $3) ELSE initial_extract_completed_at END
@@ -179,7 +175,7 @@ export class Store {
     const client = await this.pool.connect();
     try {
       await client.query('BEGIN');
-      for (const table of ['dtm_resource', 'dtm_quarantine', 'dtm_binary', 'dtm_reference']) {
+      for (const table of ['dtm_resource', 'dtm_quarantine', 'dtm_binary']) {
         await client.query(`DELETE FROM ${table} WHERE practice = $1`, [practice]);
       }
       await client.query('UPDATE dtm_checkpoint SET cursor = NULL, resyncs = resyncs + 1, initial_extract_completed_at = NULL, updated_at = $2 WHERE practice = $1', [practice, now]);
@@ -204,7 +200,7 @@ export class Store {
    * binary stays pending for the next pass.
    */
   async binaryVerified(practice: string, id: string, info: { size: number; sha256: string; contentType: string | null; expectedSize: number | null; expectedSha1: string | null }, now: Date): Promise<boolean> {
-    const r = await this.pool.query(
+    const r = await this.#binaryPool.query(
       `UPDATE dtm_binary SET state = 'verified', size = $3, sha256 = $4, content_type = $5, error = NULL, attempts = attempts + 1, updated_at = $6
         WHERE practice = $1 AND id = $2 AND state = 'pending'
           AND expected_size IS NOT DISTINCT FROM $7 AND expected_sha1 IS NOT DISTINCT FROM $8`,
@@ -214,7 +210,7 @@ export class Store {
 
   /** Counts a failed attempt; true when that was the last one allowed and the binary is now failed. */
   async binaryFailed(practice: string, id: string, error: string, maxAttempts: number, now: Date): Promise<boolean> {
-    const r = await this.pool.query<{ state: string }>(
+    const r = await this.#binaryPool.query<{ state: string }>(
       `UPDATE dtm_binary SET attempts = attempts + 1, error = $3, updated_at = $5,
          state = CASE WHEN attempts + 1 >= $4 THEN 'failed' ELSE state END
         WHERE practice = $1 AND id = $2 RETURNING state`, [practice, id, error, maxAttempts, now]);
@@ -295,12 +291,11 @@ export class Store {
   /** References from live resources to resources the practice does not hold (or holds deleted), by source type. */
   async unresolvedReferenceGroups(practice: string): Promise<{ rule: string; resourceType: string; severity: string; message: string; resources: { resourceType: string; id: string; versionId: string; pointer: string }[] }[]> {
     const r = await this.pool.query<{ from_type: string; from_id: string; version_id: string; to_type: string }>(
-      `SELECT r.from_type, r.from_id, f.version_id::text, r.to_type
-         FROM dtm_reference r
-         JOIN dtm_resource f ON f.practice = r.practice AND f.resource_type = r.from_type AND f.id = r.from_id AND NOT f.deleted
-         LEFT JOIN dtm_resource t ON t.practice = r.practice AND t.resource_type = r.to_type AND t.id = r.to_id AND NOT t.deleted
-        WHERE r.practice = $1 AND t.id IS NULL
-        ORDER BY r.from_type, r.from_id`, [practice]);
+      `SELECT f.resource_type AS from_type, f.id AS from_id, f.version_id::text, split_part(ref, '/', 1) AS to_type
+         FROM dtm_resource f CROSS JOIN LATERAL unnest(f.refs) AS ref
+         LEFT JOIN dtm_resource t ON t.practice = f.practice AND t.resource_type = split_part(ref, '/', 1) AND t.id = split_part(ref, '/', 2) AND NOT t.deleted
+        WHERE f.practice = $1 AND f.refs IS NOT NULL AND NOT f.deleted AND t.id IS NULL
+        ORDER BY f.resource_type, f.id`, [practice]);
     const groups = new Map<string, { rule: string; resourceType: string; severity: string; message: string; resources: { resourceType: string; id: string; versionId: string; pointer: string }[] }>();
     for (const row of r.rows) {
       let g = groups.get(row.from_type);
@@ -339,9 +334,23 @@ export class Store {
   }
 
   async close(): Promise<void> {
+    await this.#binaryPool.end();
     await this.pool.end();
   }
 }
+
+/**
+ * The page's bodies as one JSON array text, for json_array_elements: each element comes back as its
+ * exact text, so a body is stored byte for byte as prepared. Sent as a text[] instead, pg escaped
+ * every quote of every body into an array literal, the client's largest CPU cost after parsing
+ * (issue 7, profiled with bench client-e2e --client-cpu-prof). A tombstone's null body is JSON null.
+ */
+function bodiesJson(changes: PreparedChange[]): string {
+  return `[${changes.map((c) => c.body ?? 'null').join(',')}]`;
+}
+
+/** A change's references as 'Type/id' separated by spaces (neither ever holds a space: prepare.ts's pattern). */
+const refsText = (c: PreparedChange): string => c.references.map((r) => `${r.type}/${r.id}`).join(' ');
 
 export interface LocalFigures {
   live: number;

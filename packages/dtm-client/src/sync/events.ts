@@ -10,6 +10,11 @@ export interface SyncEvents {
   issue: { practice: string; rule: string; resourceType: string; resources: number; issueId: string | null };
   cleared: { practice: string; resourceType: string; id: string };
   idle: { practice: string; sourceAsOf: string | null; lastUpdatedAt: string | null };
+  /**
+   * A page just committed to the Target store: the keys and versions it carried (no bodies). Emitted
+   * only when someone listens (the freshness benchmark times delivery with it); not a reporter event.
+   */
+  applied: { practice: string; changes: { resourceType: string; id: string; versionId: number }[] };
   done: SyncSummary;
 }
 

@@ -15,7 +15,7 @@
 import type { ChangePage } from '@dtm/shared';
 import type { DtmClient } from '../client.ts';
 import { EpochError } from '../client.ts';
-import type { Store } from '../store/store.ts';
+import type { PreparedChange, Store } from '../store/store.ts';
 import { SyncEmitter, type SyncSummary } from './events.ts';
 import { prepareChanges, type Validate } from './prepare.ts';
 import { fetchBinaries } from './binaries.ts';
@@ -82,22 +82,25 @@ export class Syncer extends SyncEmitter {
     this.emit('start', { practice, mode, resumedFrom: cursor, expectedChanges: expected });
     try {
       let waiting = false;
-      // The next page is fetched while this one is validated and applied (the cursor after a page is
-      // known before it is applied), so network, server and Target store work overlap.
-      let prefetched: Promise<{ page: ChangePage } | { error: unknown }> | null = null;
+      // The next page is fetched, and validated as soon as it arrives, while this one is applied (the
+      // cursor after a page is known before it is applied): network, server, this process's CPU and
+      // the Target store's work overlap (issue 7: the initial extract is bound by whichever is slowest).
+      type Prefetched = { page: ChangePage; prepared: PreparedChange[] } | { error: unknown };
+      let prefetched: Promise<Prefetched> | null = null;
       for (;;) {
         if (this.#stop.signal.aborted) {
           summary.stoppedBy = 'signal';
           break;
         }
         let page;
+        let prepared: PreparedChange[] | null = null;
         try {
           // Only a long-poll is cut short by stop(); a page being fetched to apply is fetched whole.
           if (prefetched) {
-            const got: { page: ChangePage } | { error: unknown } = await prefetched;
+            const got: Prefetched = await prefetched;
             prefetched = null;
             if ('error' in got) throw got.error;
-            page = got.page;
+            ({ page, prepared } = got);
           } else {
             page = await client.changes(practice, { since: cursor, limit: this.#o.pageSize, ...(waiting ? { wait: this.#o.waitSeconds, signal: this.#stop.signal } : {}) });
           }
@@ -116,10 +119,12 @@ export class Syncer extends SyncEmitter {
         summary.sourceAsOf = page.watermark.sourceAsOf;
         summary.lastUpdatedAt = page.watermark.lastUpdatedAt;
         if (!page.upToDate && page.nextCursor) {
-          prefetched = client.changes(practice, { since: page.nextCursor, limit: this.#o.pageSize }).then((next) => ({ page: next }), (error: unknown) => ({ error }));
+          prefetched = client.changes(practice, { since: page.nextCursor, limit: this.#o.pageSize })
+            .then((next) => ({ page: next, prepared: prepareChanges(next.changes, this.#o.validate) }), (error: unknown) => ({ error }));
         }
-        const prepared = prepareChanges(page.changes, this.#o.validate);
+        prepared ??= prepareChanges(page.changes, this.#o.validate);
         const r = await store.applyPage(practice, prepared, page.nextCursor, now(), page.upToDate);
+        if (this.listenerCount('applied')) this.emit('applied', { practice, changes: prepared.map((c) => ({ resourceType: c.resourceType, id: c.id, versionId: c.versionId })) });
         cursor = page.nextCursor ?? cursor;
         summary.pages++;
         summary.received += page.changes.length;

@@ -5,6 +5,7 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { deflateRawSync } from 'node:zlib';
 import { decodeJwt, decodeProtectedHeader, importJWK, jwtVerify, type JWK } from 'jose';
 import { ASSERTION_ALGORITHMS, CLIENT_ASSERTION_TYPE, NHS_NUMBER_SYSTEM, OPENAPI_PATH, SCOPES, generateClientKeyPair, nhsNumberFromSerial } from '@dtm/shared';
 
@@ -23,6 +24,8 @@ export interface FakeDtmFlaws {
   retryAfterDate?: boolean;
   /** sourceAsOf this many hours ago (default 1). */
   staleHours?: number;
+  /** Answer a client that accepts gzip with a raw deflate body labelled `Content-Encoding: gzip` (a classic mix-up). */
+  mislabelledGzip?: boolean;
 }
 
 export interface FakeCredential {
@@ -293,10 +296,15 @@ export async function startFakeDtm(o: { flaws?: FakeDtmFlaws; ods?: string; rate
         });
         p = page(from, limit);
       }
-      return send(res, 200, {
+      const pageBody = {
         practice: ods, changes: p.changes.map((e) => e.change),
         nextCursor: p.changes.length ? encodeCursor(p.last) : since, upToDate: p.upToDate, watermark: watermark(),
-      });
+      };
+      if (flaws.mislabelledGzip && /gzip/.test(String(req.headers['accept-encoding'] ?? ''))) {
+        res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip', vary: 'Accept-Encoding' });
+        return res.end(deflateRawSync(JSON.stringify(pageBody)));
+      }
+      return send(res, 200, pageBody);
     }
 
     if (what === 'binaries' && id) {

@@ -13,6 +13,11 @@ export interface PoolOptions {
   statementTimeoutMs: number;
   idleInTransactionTimeoutMs: number;
   applicationName?: string;
+  /**
+   * false: commits return before their WAL reaches disk (PostgreSQL's asynchronous commit). Only for
+   * book-keeping whose loss in a database crash costs nothing clinical (see bookkeepingPool).
+   */
+  synchronousCommit?: boolean;
 }
 
 // int8 (count(*), sequences) as JS numbers: every count we read fits in 2^53.
@@ -27,11 +32,27 @@ export function createPool(opts: PoolOptions, logger: Logger): Pool {
       `-c statement_timeout=${opts.statementTimeoutMs}`,
       `-c idle_in_transaction_session_timeout=${opts.idleInTransactionTimeoutMs}`,
       '-c TimeZone=UTC',
+      ...(opts.synchronousCommit === false ? ['-c synchronous_commit=off'] : []),
     ].join(' '),
   });
   // An idle client losing its connection must not crash the process; the pool replaces it.
   pool.on('error', (err) => logger.warn({ err: { message: err.message } }, 'idle PostgreSQL client error'));
   return pool;
+}
+
+/**
+ * The pool for per-request book-keeping: the access-log row written as each response finishes, and
+ * the retrieval session moved on by each consumer read. With a synchronous commit each of these
+ * waited for a WAL flush, once per page and per binary, and that wait dominated binary downloads and
+ * slowed every feed page (issue 7, measured with pg_stat_activity wait events in bench client-e2e).
+ * Asynchronous commit keeps their order and atomicity and makes them visible at once; a crash of the
+ * database server (not of this process) can lose the last few hundred milliseconds of them
+ * (3 × wal_writer_delay at most). What that costs: an access-log row for requests whose responses were
+ * already sent, and a session's last-retrieval time a moment older. Clinical data, ingest, grants and
+ * the migration's state never use this pool. Small: these are one-row statements.
+ */
+export function createBookkeepingPool(opts: Omit<PoolOptions, 'max' | 'synchronousCommit'>, logger: Logger): Pool {
+  return createPool({ ...opts, max: 4, synchronousCommit: false, applicationName: 'dtm-server-bookkeeping' }, logger);
 }
 
 /** Run fn in a transaction; roll back on any error. */

@@ -32,7 +32,7 @@ export function accessLog(deps: AppDeps): RequestHandler {
     res.on('finish', () => {
       const facts = auditFacts(res);
       const principal = res.locals.principal as Principal | undefined;
-      appendAccess(deps.pool, {
+      appendAccess(deps.bookkeepingPool, {
         at: deps.clock.now(),
         requestId: String(req.id ?? ''),
         clientId: principal?.clientId ?? (res.locals.claimedClientId as string | undefined) ?? null,

@@ -11,6 +11,7 @@ import { countRetrieval, grantRateLimit, principalOf, requirePractice } from '..
 import { auditFacts } from '../http/audit.ts';
 import { grantedPractices } from '../repo/clients.ts';
 import { recordFeedRead } from '../services/migrations.ts';
+import { sendJsonPage } from '../http/compression.ts';
 
 const param = (req: Request, name: string) => String(req.params[name]);
 
@@ -59,7 +60,7 @@ export function feedRouter(deps: AppDeps): Router {
       Object.assign(auditFacts(res), { resources: page.count, cursorFrom: q.since ?? null, cursorTo: page.nextCursor });
       // Draining for shutdown: let the client reconnect elsewhere rather than reuse this socket.
       if (deps.shutdownSignal.aborted) res.setHeader('Connection', 'close');
-      res.type('application/json').send(page.json);
+      await sendJsonPage(req, res, page.json); // zstd or gzip by Accept-Encoding (issue 7: bandwidth)
     } finally {
       res.off('close', onClose);
       deps.shutdownSignal.removeEventListener('abort', onClose);

@@ -54,10 +54,12 @@ export async function authorisePractice(
 }
 
 /** Counts a consumer's feed request into a retrieval session; past the agreed sessions per 24 h, 429. */
-export async function recordRetrieval(deps: { pool: Pool; clock: Clock; sessionGapSeconds: number }, who: Principal, grant: GrantRow): Promise<void> {
+export async function recordRetrieval(deps: { pool: Pool; bookkeepingPool: Pool; clock: Clock; sessionGapSeconds: number }, who: Principal, grant: GrantRow): Promise<void> {
   const now = deps.clock.now();
-  // Parallel reads of one sync (pages, binaries) must not queue on a lock just to say "still here".
-  if (await retrievals.continueLatestSession(deps.pool, who.clientId, grant.practice, now, deps.sessionGapSeconds)) return;
+  // Parallel reads of one sync (pages, binaries) must not queue on a lock just to say "still here",
+  // nor wait for a WAL flush (book-keeping: see db/pool.ts). Starting a session, which the agreed
+  // sessions per 24 h limit, is decided under the lock and committed durably.
+  if (await retrievals.continueLatestSession(deps.bookkeepingPool, who.clientId, grant.practice, now, deps.sessionGapSeconds)) return;
   await inTransaction(deps.pool, async (c) => {
     await retrievals.lockSessions(c, who.clientId, grant.practice);
     const latest = await retrievals.latestSession(c, who.clientId, grant.practice);

@@ -181,6 +181,17 @@ export interface paths {
          *     practice. Follow `nextCursor` until `upToDate` is true; then keep polling with `wait` to
          *     long-poll: the server answers as soon as a change commits, or with an empty page after `wait`
          *     seconds.
+         *
+         *     **Compression.** A page is FHIR JSON and compresses many times over; migrations run over the
+         *     internet, where the Data Migration Standard expects as little as 70 Mbit/s. The client asks
+         *     with `Accept-Encoding` (RFC 9110 section 12.5.3) and the server answers the page in one coding it
+         *     offers, `zstd` (RFC 8878) or `gzip`, naming it in `Content-Encoding`, or uncompressed (identity,
+         *     no `Content-Encoding`). Without `Accept-Encoding` the page is uncompressed. q-values are
+         *     honoured (the highest wins, then the client's order); a page under about 1 KB (an empty
+         *     long-poll answer) may go uncompressed whatever was asked; when no listed coding is acceptable,
+         *     not even `identity;q=0`, the page goes uncompressed rather than refused. Every 200 carries
+         *     `Vary: Accept-Encoding`. Only pages are compressed: binaries never are (`Range`,
+         *     `Content-Length` and `Repr-Digest` speak of their stored bytes).
          */
         get: operations["getChanges"];
         put?: never;
@@ -1656,7 +1667,13 @@ export interface operations {
                 /** @description When the reader is up to date, hold the request open for up to this many seconds until a change commits. */
                 wait?: number;
             };
-            header?: never;
+            header?: {
+                /**
+                 * @description Content codings the client can decode, e.g. `zstd, gzip` or `gzip;q=1, zstd;q=0.5` (RFC 9110 section 12.5.3). The server offers `zstd` and `gzip`; anything else means an uncompressed page.
+                 * @example zstd, gzip
+                 */
+                "Accept-Encoding"?: string;
+            };
             path: {
                 /** @description The practice's ODS code (upper-case letters and digits, 3 to 10 characters, e.g. `A12345`). */
                 ods: components["parameters"]["Ods"];
@@ -1665,9 +1682,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description A page of changes. */
+            /** @description A page of changes, compressed when the client asked for it (see Compression above). */
             200: {
                 headers: {
+                    /** @description `zstd` or `gzip` when the page is compressed; absent when it is not. Content-Length counts the bytes as sent. */
+                    "Content-Encoding"?: "zstd" | "gzip";
+                    /** @description Names `Accept-Encoding` on every page, compressed or not, so that no cache hands a compressed page to a client that did not ask for one. */
+                    Vary?: string;
                     [name: string]: unknown;
                 };
                 content: {
