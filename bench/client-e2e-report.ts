@@ -101,7 +101,8 @@ function activityLines(r: ClientE2eResult, top = 6): string[] {
 function aimLine(r: ClientE2eResult): string {
   const met = (b: boolean) => (b ? 'met' : 'NOT met');
   return `end to end >= ${int(r.aims.resourcesPerSecond)} resources/s: ${met(r.aims.throughputMet)}; ` +
-    `client peak RSS < ${int(r.aims.clientPeakRssBytes / MB)} MB: ${met(r.aims.memoryMet)}`;
+    `client peak RSS < ${int(r.aims.clientPeakRssBytes / MB)} MB: ${met(r.aims.memoryMet)}` +
+    (r.aims.serverPeakRssBytes !== undefined ? `; server peak RSS < ${int(r.aims.serverPeakRssBytes / MB)} MB: ${met(r.aims.serverMemoryMet === true)}` : '');
 }
 
 /** Runs during which other processes used a fair share of the machine: their figures are disturbed. */
@@ -161,7 +162,9 @@ PostgreSQL, then the binaries. \`npm run bench -- --only client-e2e [--quick] [-
    then \`node packages/dtm-client/src/cli.ts sync\` is spawned with \`DTM_SERVER_URL\`, \`DTM_CLIENT_ID\`,
    \`DTM_PRIVATE_KEY_FILE\` (the client fetches its own token), \`DTM_PRACTICE\`,
    \`DTM_TARGET_DATABASE_URL\`, \`DTM_CLIENT_DATA_DIR\`, \`DTM_PAGE_SIZE=${d.pageSize}\` and
-   \`DTM_BINARY_PARALLEL=${d.binaryParallel}\` (the client's defaults) and \`DTM_PROGRESS=jsonl\`. The client
+   \`DTM_BINARY_PARALLEL=${d.binaryParallel}\` (the client's defaults) and \`DTM_PROGRESS=jsonl\`, with the node
+   flags of its launcher (\`packages/dtm-client/bin/dtm-client.js\`, as \`npx dtm-client\` runs it). It asks
+   for compressed pages (its default, \`DTM_COMPRESSION=auto\`: the server sends zstd). The client
    migrates its schema, reads the feed from the beginning until up to date, validates every resource
    (\`validateResource\` from \`@dtm/shared\`: FHIR R4 schema and UK Core rules), applies each page with
    its checkpoint in one transaction, then downloads every binary and verifies it (SHA-256
@@ -173,7 +176,7 @@ PostgreSQL, then the binaries. \`npm run bench -- --only client-e2e [--quick] [-
    binary is \`verified\`, with the published count and total bytes, and on disk; the checkpoint has
    a cursor and the initial extract is marked complete. Records quarantined by validation are
    counted (a quarantined record is still applied).
-5. **Figures**: resources/s = rows in the Target / seconds. MB/s = the feed's response bytes / seconds;
+5. **Figures**: resources/s = rows in the Target / seconds. MB/s = the feed's uncompressed JSON bytes / seconds;
    those bytes are counted by one extra read of the same feed with the same page size by the bench
    after the runs (the client does not report them); its speed is shown as "feed alone" (no
    validation, no apply; warm). Resource body bytes held by the Target are
@@ -213,7 +216,7 @@ export function clientE2eMarkdownSection(results: ClientE2eResult[]): string {
   out.push('### Method', '', method(results), '');
   out.push('### Aims', '');
   out.push(`- At least **${int(CLIENT_E2E_AIMS.resourcesPerSecond)} resources/s end to end** with validation on this 2-core machine (full run: rows applied / seconds from client start to exit).`);
-  out.push(`- Client peak RSS under **${int(CLIENT_E2E_AIMS.clientPeakRssBytes / MB)} MB** (${fixed(CLIENT_E2E_AIMS.clientPeakRssBytes / 2 ** 20, 0)} MiB).`);
+  out.push(`- Client peak RSS under **${int(CLIENT_E2E_AIMS.clientPeakRssBytes / MB)} MB** (${fixed(CLIENT_E2E_AIMS.clientPeakRssBytes / 2 ** 20, 0)} MiB), server peak RSS under **${int(CLIENT_E2E_AIMS.serverPeakRssBytes / MB)} MB**, whatever the practice size.`);
   out.push('', '### Results', '');
   if (results.length === 0) {
     out.push('_No results yet: run `npm run bench -- --only client-e2e`._');

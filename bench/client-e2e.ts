@@ -58,7 +58,8 @@ export const CLIENT_E2E_DEFAULTS = {
 } as const;
 
 const MB = 1e6;
-export const CLIENT_E2E_AIMS = { resourcesPerSecond: 15_000, clientPeakRssBytes: 300 * MB } as const;
+/** Issue 7's aims on the 2-core machine (issue 4 asked for 15,000 resources/s). */
+export const CLIENT_E2E_AIMS = { resourcesPerSecond: 20_000, clientPeakRssBytes: 300 * MB, serverPeakRssBytes: 500 * MB } as const;
 const POLL_MS = 100;
 const CLIENT_TIMEOUT_MS = 30 * 60_000;
 
@@ -206,8 +207,10 @@ export interface ClientE2eResult {
   aims: {
     resourcesPerSecond: number;
     clientPeakRssBytes: number;
+    serverPeakRssBytes?: number;
     throughputMet: boolean;
     memoryMet: boolean;
+    serverMemoryMet?: boolean;
   };
 }
 
@@ -527,7 +530,8 @@ async function feedBytes(url: string, headers: Record<string, string>, ods: stri
   for (let pages = 1; ; pages++) {
     const q = new URLSearchParams({ limit: String(pageSize) });
     if (cursor) q.set('since', cursor);
-    const res = await fetch(`${url}/v1/practices/${ods}/changes?${q}`, { headers, signal: AbortSignal.timeout(120_000) });
+    // Uncompressed, to count the JSON bytes (the bandwidth scenario measures the compressed wire).
+    const res = await fetch(`${url}/v1/practices/${ods}/changes?${q}`, { headers: { ...headers, 'accept-encoding': 'identity' }, signal: AbortSignal.timeout(120_000) });
     const buf = await res.arrayBuffer();
     if (res.status !== 200) throw new Error(`feed page ${pages} answered HTTP ${res.status}: ${Buffer.from(buf).toString('utf8').slice(0, 1000)}`);
     responseBytes += buf.byteLength;
@@ -770,6 +774,8 @@ export async function runClientE2e(opts: ClientE2eOptions, log: (msg: string) =>
         clientPeakRssBytes: CLIENT_E2E_AIMS.clientPeakRssBytes,
         throughputMet: rps.median >= CLIENT_E2E_AIMS.resourcesPerSecond,
         memoryMet: clientPeak !== null && clientPeak < CLIENT_E2E_AIMS.clientPeakRssBytes,
+        serverPeakRssBytes: CLIENT_E2E_AIMS.serverPeakRssBytes,
+        serverMemoryMet: atEnd !== null && atEnd.peakRssBytes < CLIENT_E2E_AIMS.serverPeakRssBytes,
       },
     };
     await cleanup();

@@ -335,7 +335,9 @@ export async function readWhole(url: string, headers: Record<string, string>, op
     const q = new URLSearchParams({ limit: String(opts.pageLimit) });
     if (cursor) q.set('since', cursor);
     const p0 = performance.now();
-    const res = await fetch(`${url}/v1/practices/${opts.ods}/changes?${q}`, { headers, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
+    // Uncompressed: this measures the server and its database; compression is the bandwidth scenario's
+    // subject (fetch would otherwise ask for gzip).
+    const res = await fetch(`${url}/v1/practices/${opts.ods}/changes?${q}`, { headers: { ...headers, 'accept-encoding': 'identity' }, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
     const buf = await res.arrayBuffer();
     const p1 = performance.now();
     pageLatencies.push(p1 - p0);

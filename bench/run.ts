@@ -1,4 +1,4 @@
-// `npm run bench [-- --quick] [-- --only feed-ingest|client-e2e]`: the benchmarks (see BENCHMARKS.md
+// `npm run bench [-- --quick] [-- --only SCENARIO]`: the benchmarks (see BENCHMARKS.md
 // for their method). Each writes bench/results/<name>[-quick].json, prints a table and rebuilds its
 // section of BENCHMARKS.md.
 import { parseArgs } from 'node:util';
@@ -18,9 +18,9 @@ interface ScenarioModule {
   runBench(mode: 'quick' | 'full', log: (msg: string) => void): Promise<string>;
 }
 
-const HELP = `Usage: npm run bench [-- --quick] [-- --only feed-ingest|client-e2e|cutover]
+const HELP = `Usage: npm run bench [-- --quick] [-- --only SCENARIO]
 
-Scenarios (both by default, one after the other, each with its own PostgreSQL and server):
+Scenarios (all by default, one after the other, each with its own PostgreSQL and server):
   feed-ingest  ingest N ~1 KB Observations through the HTTP API, then read the whole feed back:
                full 100,000 resources and 3 measured reads; --quick 10,000 and 2
   client-e2e   publish the synthetic UK practice, then the sync client (dtm-client sync, a child
@@ -30,10 +30,21 @@ Scenarios (both by default, one after the other, each with its own PostgreSQL an
                --patients N: one full run of N patients
   cutover      the weekend cutover rehearsal with a full-extract baseline: data phase (freeze to verified
                target-complete) after a week of activity: full ${CUTOVER_DEFAULTS.full.patients.toLocaleString('en-GB')} patients; --quick ${CUTOVER_DEFAULTS.quick.patients}
+  freshness    publish a practice; a follower (real Syncer, Store, validation, long-poll) takes the initial
+               extract, then a working day of changes is published on a compressed clock (Poisson gaps
+               plus bursts); delay from ingest sent/answered to committed in the Target, p50/p95/p99/max:
+               full 8,800 patients, 1,000 batches; --quick 300 patients, 150 batches
+  bandwidth    the synthetic UK practice's whole feed read as identity, gzip and zstd (limit 1000): bytes on
+               the wire, ratio, read time, server CPU, and the time at 70 Mbit/s with binaries: full 10,000
+               patients, 3 runs per coding; --quick 500, 2
+  estate       2 server processes, one PostgreSQL: 50 Targets (one practice each) read their feeds at once;
+               page latency p50/p99 with resource at 100,000 then 20,000,000 rows, EXPLAIN of the page
+               query: full 2,000 practices; --quick 200 practices, 10 consumers, 100,000 -> 1,000,000 rows,
+               plus a hash-partitioned rerun
 
 Options:
   --quick     the quick sizes above
-  --only S    run scenario S alone (feed-ingest, client-e2e or cutover)
+  --only S    run scenario S alone (${SCENARIOS.join(', ')})
   --server-cpu-prof DIR
               run the server under node --cpu-prof, writing .cpuprofile files to DIR on exit (open them
               in Chrome DevTools); the figures are then skewed, so no results file is written
