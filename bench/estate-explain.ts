@@ -1,15 +1,8 @@
 // Bench scenario `estate`: EXPLAIN (ANALYZE, BUFFERS) of the feed page query, to record the plan's
 // shape (which index, any sort) and the buffers a page touches at each table size.
 import pg from 'pg';
-
-// The statement of packages/dtm-server/src/repo/changes.ts readChanges, word for word: keep them the same.
-const FEED_PAGE_SQL = `SELECT r.txid::text AS txid_text, r.seq::text AS seq_text, r.resource_type, r.id, r.version_id,
-                  r.deleted, r.body, r.last_updated, r.available_at, r.source_updated_at
-             FROM resource r
-            WHERE r.practice = $1
-              AND (r.txid, r.seq) > ($2::xid8, $3::bigint)
-            ORDER BY r.txid, r.seq
-            LIMIT $4`;
+// The server's own statement and the planner setting it runs under (readChanges).
+import { FEED_PAGE_PLANNER_SETTINGS, FEED_PAGE_SQL } from '../packages/dtm-server/src/repo/changes.ts';
 
 export interface PlanSummary {
   page: string;
@@ -66,7 +59,10 @@ export async function explainFeedPage(
       ({ t: txid, s: seq } = r.rows[0]);
     }
     if (opts.generic) await c.query('SET plan_cache_mode = force_generic_plan');
-    await c.query(`PREPARE feed_page(text, xid8, bigint, int) AS ${FEED_PAGE_SQL}`);
+    // As the server runs it: in a read-only transaction under its planner setting; parameter types
+    // left to PostgreSQL to infer, as the driver does.
+    await c.query(`BEGIN READ ONLY; ${FEED_PAGE_PLANNER_SETTINGS}`);
+    await c.query(`PREPARE feed_page AS ${FEED_PAGE_SQL}`);
     const explain = async () => {
       const r = await c.query<{ 'QUERY PLAN': [{ Plan: PlanNode; 'Planning Time': number; 'Execution Time': number }] }>(
         `EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) EXECUTE feed_page('${ods}', '${txid}', ${seq}, ${limit + 1})`,
@@ -87,6 +83,7 @@ export async function explainFeedPage(
       executionMs: Math.round(p['Execution Time'] * 1000) / 1000,
     };
   } finally {
+    await c.query('ROLLBACK').catch(() => undefined);
     await c.end();
   }
 }

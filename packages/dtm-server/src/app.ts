@@ -30,6 +30,8 @@ export interface AppDeps {
   pool: Pool;
   /** Asynchronous-commit pool for the access log and retrieval sessions only (db/pool.ts says why). */
   bookkeepingPool: Pool;
+  /** The feed's page reads: a hot standby (DTM_READ_DATABASE_URL), or `pool` itself when unset. */
+  readPool: Pool;
   logger: Logger;
   clock: Clock;
   notifier: ChangeNotifier;

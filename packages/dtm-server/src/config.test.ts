@@ -14,12 +14,21 @@ describe('loadConfig', () => {
     expect(ENV_VARS.map((v) => v.name)).toContain('DTM_IDLE_TX_TIMEOUT_MS');
   });
 
+  it('reads the feed from a replica only when one is named', () => {
+    expect(loadConfig({ DATABASE_URL: 'postgres://u@primary/db' }).readDatabaseUrl).toBeUndefined();
+    const c = loadConfig({ DATABASE_URL: 'postgres://u@primary/db', DTM_READ_DATABASE_URL: ' postgresql://u@replica/db ' });
+    expect(c.readDatabaseUrl).toBe('postgresql://u@replica/db');
+    expect(ENV_VARS.map((v) => v.name)).toContain('DTM_READ_DATABASE_URL');
+  });
+
   it.each([
     [{ DTM_PORT: 'eighty' }, /DTM_PORT must be a whole number/],
     [{ DTM_PORT: '70000' }, /DTM_PORT must be between 0 and 65535/],
     [{ DTM_LOG_LEVEL: 'loud' }, /DTM_LOG_LEVEL must be one of/],
     [{ DATABASE_URL: 'mysql://x' }, /DATABASE_URL must be a postgres/],
     [{ DTM_POOL_MAX: '1' }, /DTM_POOL_MAX must be between 2/],
+    [{ DATABASE_URL: 'postgres://h/db', DTM_READ_DATABASE_URL: 'http://replica' }, /DTM_READ_DATABASE_URL must be a postgres/],
+    [{ DTM_READ_DATABASE_URL: 'postgres://replica/db' }, /DTM_READ_DATABASE_URL needs DATABASE_URL/],
   ])('fails fast on %j', (env, message) => {
     expect(() => loadConfig(env)).toThrowError(ConfigError);
     expect(() => loadConfig(env)).toThrowError(message);

@@ -7,6 +7,8 @@ export interface Config {
   port: number;
   /** PostgreSQL connection string; when absent an embedded PostgreSQL runs under dataDir. */
   databaseUrl: string | undefined;
+  /** A hot standby of databaseUrl for the feed's page reads (docs/scaling.md, read replicas); unset: the primary. */
+  readDatabaseUrl: string | undefined;
   dataDir: string;
   logLevel: string;
   maxBatchBytes: number;
@@ -39,6 +41,7 @@ export const ENV_VARS: EnvVarDoc[] = [
   { name: 'DTM_HOST', default: '127.0.0.1', description: 'Interface to listen on (0.0.0.0 in containers).' },
   { name: 'DTM_PORT', default: '8080', description: 'TCP port to listen on (0 picks a free port).' },
   { name: 'DATABASE_URL', default: '(unset)', description: 'PostgreSQL >= 14 connection string. Unset: an embedded PostgreSQL runs under DTM_DATA_DIR.' },
+  { name: 'DTM_READ_DATABASE_URL', default: '(unset)', description: 'A hot standby (streaming replica) of DATABASE_URL: feed pages are read there; writes, tokens, status and anything the standby has not replayed yet go to DATABASE_URL.' },
   { name: 'DTM_DATA_DIR', default: './.dtm-data', description: 'Directory for the embedded PostgreSQL (persistent across restarts).' },
   { name: 'DTM_LOG_LEVEL', default: 'info', description: 'pino log level: fatal, error, warn, info, debug, trace, silent.' },
   { name: 'DTM_MAX_BATCH_BYTES', default: '67108864', description: 'Largest ingest request body in bytes (413 beyond).' },
@@ -95,6 +98,12 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
   if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
     throw new ConfigError('DATABASE_URL must be a postgres:// or postgresql:// URL');
   }
+  const readDatabaseUrl = env.DTM_READ_DATABASE_URL?.trim() || undefined;
+  if (readDatabaseUrl && !/^postgres(ql)?:\/\//.test(readDatabaseUrl)) {
+    throw new ConfigError('DTM_READ_DATABASE_URL must be a postgres:// or postgresql:// URL');
+  }
+  // An embedded PostgreSQL has no standby to read from.
+  if (readDatabaseUrl && !databaseUrl) throw new ConfigError('DTM_READ_DATABASE_URL needs DATABASE_URL (the primary it replicates)');
   if (Boolean(env.DTM_TLS_CERT_FILE) !== Boolean(env.DTM_TLS_KEY_FILE)) {
     throw new ConfigError('DTM_TLS_CERT_FILE and DTM_TLS_KEY_FILE must be set together');
   }
@@ -105,6 +114,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     host: env.DTM_HOST ?? '127.0.0.1',
     port: int(env, 'DTM_PORT', 8080, 0, 65535),
     databaseUrl,
+    readDatabaseUrl,
     dataDir: path.resolve(env.DTM_DATA_DIR ?? '.dtm-data'),
     logLevel,
     maxBatchBytes: int(env, 'DTM_MAX_BATCH_BYTES', 64 * 1024 * 1024, 1024, 2 ** 31),

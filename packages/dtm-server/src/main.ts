@@ -5,16 +5,18 @@ import type { AddressInfo } from 'node:net';
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { TOKEN_PATH } from '@dtm/shared';
 import type { Config } from './config.ts';
 import { createApp } from './app.ts';
 import { systemClock, type Clock } from './clock.ts';
 import { openDatabase, type Database } from './db/database.ts';
-import { createBookkeepingPool, createPool, type Pool } from './db/pool.ts';
+import { createBookkeepingPool, createPool, createReadPool, type Pool } from './db/pool.ts';
 import { migrate } from './db/migrate.ts';
 import { ChangeNotifier } from './db/notifications.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { createMetrics } from './metrics.ts';
+import { getEpoch } from './repo/meta.ts';
 
 export interface RunningServer {
   url: string;
@@ -42,6 +44,31 @@ const poolOptions = (config: Config, database: Database) => ({
   idleInTransactionTimeoutMs: config.idleInTransactionTimeoutMs,
 });
 
+// A replica may still be replaying the migrations this start has just applied.
+const READ_REPLICA_START_WAIT_MS = 30_000;
+
+/**
+ * DTM_READ_DATABASE_URL must be a standby of DATABASE_URL: it shows the same epoch (repo/meta.ts).
+ * Anything else stops the start with a clear message rather than serving every page from the primary
+ * behind a replica that is never used.
+ */
+async function checkReadReplica(pool: Pool, readPool: Pool): Promise<void> {
+  const epoch = await getEpoch(pool);
+  const deadline = Date.now() + READ_REPLICA_START_WAIT_MS;
+  let problem = '';
+  while (Date.now() < deadline) {
+    try {
+      const seen = await getEpoch(readPool);
+      if (seen === epoch) return;
+      problem = 'it holds a DTM database of another epoch: it is not a standby of DATABASE_URL';
+    } catch (err) {
+      problem = `reading the DTM epoch there failed (${(err as Error).message})`;
+    }
+    await sleep(250);
+  }
+  throw new Error(`DTM_READ_DATABASE_URL: ${problem} (waited ${READ_REPLICA_START_WAIT_MS / 1000} s for it to replay)`);
+}
+
 export async function startServer(config: Config, opts: StartOptions = {}): Promise<RunningServer> {
   const logger = opts.logger ?? createLogger(config.logLevel);
   const clock = opts.clock ?? systemClock;
@@ -49,13 +76,24 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   const applied = await migrate(pool);
   if (applied.length) logger.info({ applied }, 'database migrations applied');
   const bookkeepingPool = createBookkeepingPool(poolOptions(config, database), logger);
+  // Feed pages from a hot standby when one is named (docs/scaling.md, read replicas).
+  const readPool = config.readDatabaseUrl
+    ? createReadPool({ ...poolOptions(config, database), connectionString: config.readDatabaseUrl, max: config.poolMax }, logger)
+    : pool;
+  if (readPool !== pool) {
+    await checkReadReplica(pool, readPool).catch(async (err: unknown) => {
+      await Promise.all([readPool.end(), bookkeepingPool.end(), pool.end()]);
+      await database.stop();
+      throw err;
+    });
+  }
   const notifier = new ChangeNotifier(database.connectionString, logger);
   await notifier.start();
   const shutdown = new AbortController();
-  const metrics = createMetrics(pool, clock, { defaultMetrics: true });
+  const metrics = createMetrics(pool, clock, { defaultMetrics: true, readPool });
   let tokenEndpoint = config.publicUrl ? `${config.publicUrl}${TOKEN_PATH}` : '';
   const urls = { tokenEndpoint: () => tokenEndpoint };
-  const app = createApp({ config, pool, bookkeepingPool, logger, clock, notifier, metrics, shutdownSignal: shutdown.signal, urls });
+  const app = createApp({ config, pool, bookkeepingPool, readPool, logger, clock, notifier, metrics, shutdownSignal: shutdown.signal, urls });
 
   // HTTPS directly from certificate files (optionally requiring client certificates), or plain HTTP
   // behind a TLS-terminating proxy (DTM_TRUST_PROXY). The DTM crosses the internet: never plain HTTP there.
@@ -98,6 +136,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       server.closeAllConnections();
       await notifier.close();
       await bookkeepingPool.end();
+      if (readPool !== pool) await readPool.end();
       await pool.end();
       await database.stop();
       logger.info('shut down');

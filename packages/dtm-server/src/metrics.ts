@@ -4,6 +4,7 @@ import client from 'prom-client';
 import type { Pool } from './db/pool.ts';
 import { listPractices } from './repo/practices.ts';
 import { oldestTransactionAgeSeconds } from './repo/changes.ts';
+import { replayLagSeconds } from './repo/replica.ts';
 import type { Clock } from './clock.ts';
 
 export interface Metrics {
@@ -20,7 +21,7 @@ export interface Metrics {
   migrationTransitions: client.Counter<'to'>;
 }
 
-export function createMetrics(pool: Pool, clock: Clock, opts: { defaultMetrics?: boolean } = {}): Metrics {
+export function createMetrics(pool: Pool, clock: Clock, opts: { defaultMetrics?: boolean; readPool?: Pool } = {}): Metrics {
   const registry = new client.Registry();
   if (opts.defaultMetrics) client.collectDefaultMetrics({ register: registry });
   const m: Metrics = {
@@ -65,5 +66,20 @@ export function createMetrics(pool: Pool, clock: Clock, opts: { defaultMetrics?:
       this.set(await oldestTransactionAgeSeconds(pool));
     },
   });
+  const { readPool } = opts;
+  if (readPool && readPool !== pool) {
+    // A lagging replica delays every long-poll it serves by its lag (issue 7 aim: freshness p99 < 2 s).
+    new client.Gauge({
+      name: 'dtm_read_replica_lag_seconds',
+      help: 'How far the read replica (DTM_READ_DATABASE_URL) is behind: seconds since the commit of the last transaction it replayed, 0 when it has replayed all it received.',
+      registers: [registry],
+      async collect() {
+        // A replica that does not answer leaves the gauge empty and the other metrics scrapeable.
+        const lag = await replayLagSeconds(readPool).catch(() => null);
+        if (lag === null) this.reset();
+        else this.set(lag);
+      },
+    });
+  }
   return m;
 }

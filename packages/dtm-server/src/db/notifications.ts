@@ -11,6 +11,8 @@ export class ChangeNotifier {
   readonly #connectionString: string;
   readonly #logger: Logger;
   readonly #waiters = new Map<string, Set<() => void>>();
+  /** Notifications seen per practice (one number per practice that has had one). */
+  readonly #generations = new Map<string, number>();
   #client: pg.Client | null = null;
   #closed = false;
   #retryTimer: NodeJS.Timeout | null = null;
@@ -49,27 +51,45 @@ export class ChangeNotifier {
   }
 
   #wake(ods: string): void {
+    this.#generations.set(ods, (this.#generations.get(ods) ?? 0) + 1);
     const set = this.#waiters.get(ods);
     if (!set) return;
     this.#waiters.delete(ods);
     for (const fn of set) fn();
   }
 
-  /** Resolves when a change for the practice commits, after `ms`, or when `signal` aborts. */
-  waitForChange(ods: string, ms: number, signal: AbortSignal): Promise<void> {
+  /**
+   * How many notifications this practice has had. A reader takes it BEFORE reading and passes it to
+   * waitForChange: a change that commits after the read's snapshot but is announced before the wait
+   * begins then still wakes the reader at once, instead of a re-check later (a lost wake-up).
+   */
+  generation(ods: string): number {
+    return this.#generations.get(ods) ?? 0;
+  }
+
+  /**
+   * Resolves when a change for the practice commits (true), after `ms` or when `signal` aborts (false).
+   * With `seen` (a generation() taken before the reader's last read), a notification since then
+   * resolves it at once. A reader on a replica needs to know which: the change may not have been
+   * replayed there yet.
+   */
+  waitForChange(ods: string, ms: number, signal: AbortSignal, seen?: number): Promise<boolean> {
     return new Promise((resolve) => {
-      if (signal.aborted) return resolve();
+      if (signal.aborted) return resolve(false);
+      if (seen !== undefined && this.generation(ods) !== seen) return resolve(true);
       let set = this.#waiters.get(ods);
       if (!set) this.#waiters.set(ods, (set = new Set()));
-      const done = () => {
+      const finish = (changed: boolean) => {
         clearTimeout(timer);
-        signal.removeEventListener('abort', done);
-        this.#waiters.get(ods)?.delete(done);
-        resolve();
+        signal.removeEventListener('abort', giveUp);
+        this.#waiters.get(ods)?.delete(onChange);
+        resolve(changed);
       };
-      const timer = setTimeout(done, ms);
-      signal.addEventListener('abort', done, { once: true });
-      set.add(done);
+      const onChange = () => finish(true);
+      const giveUp = () => finish(false);
+      const timer = setTimeout(giveUp, ms);
+      signal.addEventListener('abort', giveUp, { once: true });
+      set.add(onChange);
     });
   }
 

@@ -18,6 +18,8 @@ export interface PoolOptions {
    * book-keeping whose loss in a database crash costs nothing clinical (see bookkeepingPool).
    */
   synchronousCommit?: boolean;
+  /** Sessions default to read-only transactions (the read replica's pool). */
+  readOnly?: boolean;
 }
 
 // int8 (count(*), sequences) as JS numbers: every count we read fits in 2^53.
@@ -33,6 +35,7 @@ export function createPool(opts: PoolOptions, logger: Logger): Pool {
       `-c idle_in_transaction_session_timeout=${opts.idleInTransactionTimeoutMs}`,
       '-c TimeZone=UTC',
       ...(opts.synchronousCommit === false ? ['-c synchronous_commit=off'] : []),
+      ...(opts.readOnly ? ['-c default_transaction_read_only=on'] : []),
     ].join(' '),
   });
   // An idle client losing its connection must not crash the process; the pool replaces it.
@@ -53,6 +56,15 @@ export function createPool(opts: PoolOptions, logger: Logger): Pool {
  */
 export function createBookkeepingPool(opts: Omit<PoolOptions, 'max' | 'synchronousCommit'>, logger: Logger): Pool {
   return createPool({ ...opts, max: 4, synchronousCommit: false, applicationName: 'dtm-server-bookkeeping' }, logger);
+}
+
+/**
+ * The pool for the feed's page reads on a hot standby (DTM_READ_DATABASE_URL; docs/scaling.md, read
+ * replicas). Read-only by default too, so a write sent here by mistake fails even if the URL names a
+ * primary.
+ */
+export function createReadPool(opts: Omit<PoolOptions, 'synchronousCommit'>, logger: Logger): Pool {
+  return createPool({ applicationName: 'dtm-server-read', ...opts, readOnly: true }, logger);
 }
 
 /** Run fn in a transaction; roll back on any error. */

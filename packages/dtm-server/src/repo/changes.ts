@@ -34,22 +34,50 @@ export interface ChangeRow {
   source_updated_at: Date | null;
 }
 
-/** Up to `limit` changes after `after`, oldest first. */
-export async function readChanges(pool: Pool, ods: string, after: FeedPosition, limit: number): Promise<ChangeRow[]> {
-  const res = await pool.query<ChangeRow>({
-    name: 'feed-page',
-    // Positions are selected as text (xid8 and bigint exceed JS numbers) under other names: ORDER BY
-    // on a text alias would sort lexicographically ("10" < "9") and bypass the index.
-    text: `SELECT r.txid::text AS txid_text, r.seq::text AS seq_text, r.resource_type, r.id, r.version_id,
+/**
+ * The feed page statement, exported so that tests and the estate benchmark explain the very text the
+ * server runs. Positions are selected as text (xid8 and bigint exceed JS numbers) under other names:
+ * ORDER BY on a text alias would sort lexicographically ("10" < "9") and bypass the index.
+ */
+export const FEED_PAGE_SQL = `SELECT r.txid::text AS txid_text, r.seq::text AS seq_text, r.resource_type, r.id, r.version_id,
                   r.deleted, r.body, r.last_updated, r.available_at, r.source_updated_at
              FROM resource r
             WHERE r.practice = $1
               AND (r.txid, r.seq) > ($2::xid8, $3::bigint)
             ORDER BY r.txid, r.seq
-            LIMIT $4`,
-    values: [ods, after.txid, after.seq, limit],
-  });
-  return res.rows;
+            LIMIT $4`;
+
+/**
+ * The planner setting FEED_PAGE_SQL runs under, in its own read-only transaction. Issue 7 (flat page
+ * latency as the table grows): PostgreSQL estimates "this practice's rows after this position" as the
+ * practice's share times the share of the whole table after that txid, as if independent. A practice
+ * loaded in a burst (an initial load) is underestimated many times over, and a custom plan for a page
+ * part-way through it then became a bitmap heap scan that sorts all the practice's remaining rows
+ * before returning the first `limit` (PostgreSQL 15 and 18, half-way through a 20,000-row practice:
+ * 6.5-8.3 ms instead of under 0.5 ms; the sort grows with the rows left, O(n^2) over an extract). With
+ * sorting disabled the only plan left is the (practice, txid, seq) index scan in feed order, which
+ * stops after `limit` rows, whatever the statistics say (repo/feed-plan.int.test.ts). SET LOCAL
+ * confines this to the one statement, for two more round trips; a pool-wide setting (enable_sort, or
+ * plan_cache_mode=force_generic_plan, whose plan also rests on estimates) would change every other
+ * query the server runs.
+ */
+export const FEED_PAGE_PLANNER_SETTINGS = 'SET LOCAL enable_sort = off';
+
+/** Up to `limit` changes after `after`, oldest first. */
+export async function readChanges(pool: Pool, ods: string, after: FeedPosition, limit: number): Promise<ChangeRow[]> {
+  const client = await pool.connect();
+  try {
+    // One round trip for both: a transaction, so that SET LOCAL ends with it.
+    await client.query(`BEGIN READ ONLY; ${FEED_PAGE_PLANNER_SETTINGS}`);
+    const res = await client.query<ChangeRow>({ name: 'feed-page', text: FEED_PAGE_SQL, values: [ods, after.txid, after.seq, limit] });
+    await client.query('COMMIT');
+    return res.rows;
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw err;
+  } finally {
+    client.release();
+  }
 }
 
 /** The newest change a reader can see now (the feed is complete through it), or null. */

@@ -1,15 +1,17 @@
 // Reading a practice's feed: keyset pages, long-poll, and the page written as JSON text around the
-// stored resource bodies (sent as-is, never parsed and re-serialised).
+// stored resource bodies (sent as-is, never parsed and re-serialised). Pages are read on the read
+// replica when one is configured and it has caught up with the request's cursor, else on the primary.
 import { AVAILABILITY_LIMIT_SECONDS, type PracticeList, type PracticeStatus, type Watermark } from '@dtm/shared';
 import type { Pool } from '../db/pool.ts';
 import type { Clock } from '../clock.ts';
 import type { ChangeNotifier } from '../db/notifications.ts';
 import { START_POSITION, decodeCursor, encodeCursor, epochMismatch, type FeedPosition } from '../domain/cursor.ts';
-import { notFound } from '../errors.ts';
+import { DtmError, notFound } from '../errors.ts';
 import * as changes from '../repo/changes.ts';
 import * as practices from '../repo/practices.ts';
 import { countsByType } from '../repo/resources.ts';
 import { getEpoch } from '../repo/meta.ts';
+import { hasReplayed } from '../repo/replica.ts';
 import { consumerRetrievals } from '../repo/retrievals.ts';
 import { OVERDUE_AFTER_MS } from '../domain/retrieval-terms.ts';
 import { staleness, toSummary, toWatermark } from './freshness.ts';
@@ -18,6 +20,8 @@ import { migrationSummary } from './migrations.ts';
 
 export interface FeedDeps {
   pool: Pool;
+  /** The feed's page reads: a hot standby when DTM_READ_DATABASE_URL is set, else `pool` itself. */
+  readPool: Pool;
   clock: Clock;
   notifier: ChangeNotifier;
 }
@@ -41,6 +45,10 @@ export interface FeedPage {
 // While a long-poll waits, a notification wakes it at once; this re-check is the safety net for a
 // notification lost while the listening connection reconnects.
 const RECHECK_MS = 1000;
+// On a replica a notification (from the primary) can arrive before the replica has replayed the
+// change it announces: re-check soon after one, then less often (10, 20, 40 ... ms, up to RECHECK_MS),
+// so the change reaches the reader within about twice the replay lag, not a whole re-check later.
+const REPLAY_RECHECK_FIRST_MS = 10;
 
 async function requirePractice(pool: Pool, ods: string): Promise<practices.PracticeRow> {
   const p = await practices.getPractice(pool, ods);
@@ -67,31 +75,78 @@ function changeJson(epoch: string, r: changes.ChangeRow): string {
   return r.body === null ? head : `${head.slice(0, -1)},"resource":${r.body}}`;
 }
 
-export async function readFeed(deps: FeedDeps, req: FeedRequest): Promise<FeedPage> {
-  const { pool } = deps;
-  let practice = await requirePractice(pool, req.ods);
-  const epoch = await getEpoch(pool);
+/** Where one feed request reads, and what it found there before reading changes. */
+interface FeedSource {
+  db: Pool;
+  /** A standby, which may not yet have replayed a change the listener (on the primary) announces. */
+  replica: boolean;
+  practice: practices.PracticeRow;
+  epoch: string;
+  pos: FeedPosition;
+}
+
+/**
+ * The read replica, when it can answer: it holds the practice, shows the cursor's epoch and has
+ * replayed the cursor's transaction. Otherwise null and the primary answers, so a cursor from a more
+ * advanced node (another process, or this one's primary reads) is served, never refused as if from
+ * another epoch: a Target told 409 discards its data and extracts again (docs/scaling.md).
+ */
+async function onReplica(deps: FeedDeps, req: FeedRequest): Promise<FeedSource | null> {
+  const db = deps.readPool;
+  const practice = await practices.getPractice(db, req.ods);
+  if (!practice) return null;
+  const epoch = await getEpoch(db);
+  let pos: FeedPosition = START_POSITION;
+  if (req.since !== undefined) {
+    try {
+      pos = decodeCursor(req.since, epoch);
+    } catch (err) {
+      if (err instanceof DtmError && err.status === 409) return null; // the primary decides
+      throw err;
+    }
+    if (!(await hasReplayed(db, pos))) return null;
+  }
+  return { db, replica: true, practice, epoch, pos };
+}
+
+async function onPrimary(deps: FeedDeps, req: FeedRequest): Promise<FeedSource> {
+  const db = deps.pool;
+  const practice = await requirePractice(db, req.ods);
+  const epoch = await getEpoch(db);
   let pos: FeedPosition = START_POSITION;
   if (req.since !== undefined) {
     pos = decodeCursor(req.since, epoch);
-    if (await changes.isFuturePosition(pool, pos)) throw epochMismatch();
+    if (await changes.isFuturePosition(db, pos)) throw epochMismatch();
   }
+  return { db, replica: false, practice, epoch, pos };
+}
+
+export async function readFeed(deps: FeedDeps, req: FeedRequest): Promise<FeedPage> {
+  const fromReplica = deps.readPool === deps.pool ? null : await onReplica(deps, req);
+  const source = fromReplica ?? (await onPrimary(deps, req));
+  const { db, epoch, pos } = source;
+  let { practice } = source;
   const deadline = Date.now() + req.waitSeconds * 1000;
-  let rows = await changes.readChanges(pool, req.ods, pos, req.limit + 1);
+  // Taken before each read, so a change announced between the read and the wait still wakes us.
+  let seen = deps.notifier.generation(req.ods);
+  let rows = await changes.readChanges(db, req.ods, pos, req.limit + 1);
   let waited = false;
+  let recheckMs = RECHECK_MS;
   while (rows.length === 0 && !req.signal.aborted && Date.now() < deadline) {
-    await deps.notifier.waitForChange(req.ods, Math.min(RECHECK_MS, deadline - Date.now()), req.signal);
-    rows = await changes.readChanges(pool, req.ods, pos, req.limit + 1);
+    const notified = await deps.notifier.waitForChange(req.ods, Math.min(recheckMs, deadline - Date.now()), req.signal, seen);
+    seen = deps.notifier.generation(req.ods);
+    rows = await changes.readChanges(db, req.ods, pos, req.limit + 1);
     waited = true;
+    if (source.replica) recheckMs = notified ? REPLAY_RECHECK_FIRST_MS : Math.min(recheckMs * 2, RECHECK_MS);
   }
-  if (waited) practice = await requirePractice(pool, req.ods);
+  if (waited) practice = await requirePractice(db, req.ods);
 
   const upToDate = rows.length <= req.limit;
   const page = upToDate ? rows : rows.slice(0, req.limit);
   const last = page.at(-1);
   const nextCursor = last ? encodeCursor(epoch, changes.positionOf(last)) : (req.since ?? null);
   const entries = page.map((r) => changeJson(epoch, r));
-  const watermark = await watermarkOf(pool, practice, epoch, deps.clock.now());
+  const watermark = await watermarkOf(db, practice, epoch, deps.clock.now());
   const json =
     `{"practice":${JSON.stringify(req.ods)},"changes":[${entries.join(',')}],` +
     `"nextCursor":${JSON.stringify(nextCursor)},"upToDate":${upToDate},"watermark":${JSON.stringify(watermark)}}`;
