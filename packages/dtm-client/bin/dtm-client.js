@@ -1,7 +1,8 @@
-#!/usr/bin/env -S node --max-semi-space-size=4
+#!/usr/bin/env -S node --max-semi-space-size=8
 // Runs the TypeScript sources directly (Node >= 22.18 / 24 strips types natively).
-// --max-semi-space-size=4 (MiB): on a machine with much memory V8 lets its young generation grow to
-// 64 MiB while pages wait on PostgreSQL; capped, the same work peaks far lower at the same CPU cost
-// (issue 7: memory aims; measured in bench client-e2e with --client-node-flags, see BENCHMARKS.md).
+// --max-semi-space-size=8 (MiB): on a machine with much memory V8 lets its young generation grow to
+// 64 MiB while pages wait on PostgreSQL. Measured on the sync client's 10,000-patient extract (issue 7
+// memory aims; bench client-e2e --client-node-flags): default 331 MiB peak RSS; 16: 276 MiB, 17.1 s
+// CPU; 8: 268 MiB, 15.8 s CPU; 4: 243 MiB but 21-22 s CPU (the collector runs too often).
 // The benchmarks start the processes with the flags on this first line (bench/support.ts).
 import '../src/cli.ts';
