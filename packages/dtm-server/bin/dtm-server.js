@@ -1,8 +1,9 @@
-#!/usr/bin/env -S node --max-semi-space-size=8
+#!/usr/bin/env -S node --max-semi-space-size=16
 // Runs the TypeScript sources directly (Node >= 22.18 / 24 strips types natively).
-// --max-semi-space-size=8 (MiB): on a machine with much memory V8 lets its young generation grow to
-// 64 MiB while pages wait on PostgreSQL. Measured on the sync client's 10,000-patient extract (issue 7
-// memory aims; bench client-e2e --client-node-flags): default 331 MiB peak RSS; 16: 276 MiB, 17.1 s
-// CPU; 8: 268 MiB, 15.8 s CPU; 4: 243 MiB but 21-22 s CPU (the collector runs too often).
+// --max-semi-space-size=16 (MiB): on a machine with much memory V8 lets its young generation grow to
+// 64 MiB; capped, the server's peak RSS stays well under the 500 MB aim (issue 7). Measured with
+// bench feed-ingest (5,000-change pages), two runs each: default 461-470 MiB peak, ingest
+// 10,500-11,300 resources/s; 16: 414-421 MiB, 9,800-10,100/s; 8: 389-400 MiB but 7,700/s (the
+// collector runs too often while 1 MB ingest bodies are parsed). Feed reads were the same within noise.
 // The benchmarks start the processes with the flags on this first line (bench/support.ts).
 import '../src/cli.ts';
