@@ -2,7 +2,7 @@
 // settings, its JSON lines turned into callbacks, its clock checked against ours, and stopped the
 // way an operator stops `dtm-client follow` (SIGTERM: it commits the page in hand and exits 0).
 import { spawn } from 'node:child_process';
-import { REPO_ROOT } from './support.ts';
+import { REPO_ROOT, launcherFlags } from './support.ts';
 import { hrMs } from './freshness-activity.ts';
 
 export interface FollowerHandlers {
@@ -31,7 +31,8 @@ export interface Follower {
 const toMs = (ns: unknown) => Number(BigInt(String(ns))) / 1e6;
 
 export function spawnFollower(env: Record<string, string>, h: FollowerHandlers): Follower {
-  const child = spawn(process.execPath, ['bench/freshness-follower.ts'], { cwd: REPO_ROOT, env, stdio: ['pipe', 'pipe', 'pipe'] });
+  // With the sync client launcher's node flags, as `npx dtm-client follow` runs (its memory is measured).
+  const child = spawn(process.execPath, [...launcherFlags('dtm-client'), 'bench/freshness-follower.ts'], { cwd: REPO_ROOT, env, stdio: ['pipe', 'pipe', 'pipe'] });
   const stderr: string[] = [];
   let summary: Record<string, unknown> | null = null;
   let pong: ((t: number) => void) | null = null;

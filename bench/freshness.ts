@@ -16,7 +16,7 @@ import { hrMs, publishActivity, schedule, type ActivityPlan, type TrackedBinary,
 import { spawnFollower, type Follower } from './freshness-child.ts';
 import { percentiles, writeFreshness, type CpuSplit, type FreshnessResult } from './freshness-report.ts';
 import {
-  REPO_ROOT, clusterCpuSeconds, dropDatabase, machineBusyCpuSeconds, machineInfo, memoryOf, processCpuSeconds, recreateDatabase, round,
+  REPO_ROOT, clusterCpuSeconds, launcherFlags, dropDatabase, machineBusyCpuSeconds, machineInfo, memoryOf, processCpuSeconds, recreateDatabase, round,
   setUpAccess, spawnServer, startDatabase, type BenchAccess, type BenchDatabase, type ServerProcess,
 } from './support.ts';
 
@@ -247,8 +247,8 @@ export async function runBench(mode: 'quick' | 'full', log: (msg: string) => voi
       parameters: {
         patients: d[mode].patients, ...d[mode].plan, seed: d.seed, ods: d.ods, clientWaitSeconds: 30, clientPageSize: 1000,
         clock: 'process.hrtime.bigint() (CLOCK_MONOTONIC) in both processes, checked by ping/pong',
-        serverProcess: 'child process: node packages/dtm-server/src/cli.ts serve',
-        clientProcess: 'child process: node bench/freshness-follower.ts (openSession + Syncer.follow, as dtm-client follow)',
+        serverProcess: `child process: node ${launcherFlags('dtm-server').join(' ')} packages/dtm-server/src/cli.ts serve (the launcher's flags)`,
+        clientProcess: `child process: node ${launcherFlags('dtm-client').join(' ')} bench/freshness-follower.ts (openSession + Syncer.follow, as dtm-client follow, with the client launcher's flags)`,
       },
       practice: { ...counts, publishSeconds: round(publishSeconds, 2) },
       initialExtract: { seconds: round(initialSeconds, 2) },
