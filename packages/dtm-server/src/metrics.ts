@@ -19,6 +19,8 @@ export interface Metrics {
   issuesRaised: client.Counter<'severity'>;
   issuesAnswered: client.Counter<'status'>;
   migrationTransitions: client.Counter<'to'>;
+  /** Feed pages the read replica could not serve, so the primary did: `behind`, `error` or `resting`. */
+  replicaFallbacks: client.Counter<'reason'>;
 }
 
 export function createMetrics(pool: Pool, clock: Clock, opts: { defaultMetrics?: boolean; readPool?: Pool } = {}): Metrics {
@@ -43,6 +45,7 @@ export function createMetrics(pool: Pool, clock: Clock, opts: { defaultMetrics?:
     issuesRaised: new client.Counter({ name: 'dtm_data_issues_raised_total', help: 'Data issues raised by consumers (new issues, not re-raises), by severity.', labelNames: ['severity'], registers: [registry] }),
     // The weekend cutover: each recorded move of a practice's migration, by the state entered.
     migrationTransitions: new client.Counter({ name: 'dtm_migration_transitions_total', help: 'Migration state moves recorded (registrations included), by the state entered.', labelNames: ['to'], registers: [registry] }),
+    replicaFallbacks: new client.Counter({ name: 'dtm_read_replica_fallbacks_total', help: 'Feed pages served by the primary although a read replica is configured: behind (it had not replayed the cursor, or lacks the practice) error (it failed, e.g. is down), or resting (it failed less than 10 s ago and is left alone meanwhile).', labelNames: ['reason'], registers: [registry] }),
     issuesAnswered: new client.Counter({ name: 'dtm_data_issues_answered_total', help: 'Data issue status changes: publisher answers (acknowledged, resolved, wont-fix) and consumer closes, by status set.', labelNames: ['status'], registers: [registry] }),
   };
   new client.Gauge({

@@ -29,6 +29,12 @@ async function replicaLag(server: TestServer): Promise<number | null> {
   return m ? Number(m[1]) : null;
 }
 
+async function fallbacks(server: TestServer, reason: 'behind' | 'error' | 'resting'): Promise<number> {
+  const text = await (await fetch(`${server.url}/metrics`)).text();
+  const m = new RegExp(`^dtm_read_replica_fallbacks_total\\{reason="${reason}"\\} (\\S+)$`, 'm').exec(text);
+  return m ? Number(m[1]) : 0;
+}
+
 let standby: HotStandby;
 let viaPrimary: TestServer;
 let viaReplica: TestServer;
@@ -159,6 +165,27 @@ describe('feed pages from a hot standby', () => {
     }
     await standby.caughtUp();
     expect(versions((await readAll(viaReplica, ODS)).changes)).toEqual(versions((await readAll(viaPrimary, ODS)).changes));
-    expect(await replicaLag(viaReplica)).toBe(0);
+    // The requests just made write book-keeping on the primary, which the standby then replays: wait for it.
+    await expect.poll(() => replicaLag(viaReplica), { timeout: 10_000 }).toBe(0);
+    expect(await fallbacks(viaReplica, 'behind')).toBeGreaterThan(0);
+  });
+
+  // Last: it stops the standby for good.
+  it('serves every page from the primary when the standby is down, and counts it', async () => {
+    await standby.caughtUp();
+    const before = await readAll(viaPrimary, ODS);
+    await standby.stopStandby();
+    const t = Date.now();
+    const whole = await readAll(viaReplica, ODS, undefined, 25); // several pages
+    expect(Date.now() - t).toBeLessThan(5000);
+    expect(versions(whole.changes)).toEqual(versions(before.changes));
+    // One page finds it down; the others leave it alone for 10 s rather than each try it again.
+    expect(await fallbacks(viaReplica, 'error')).toBe(1);
+    expect(await fallbacks(viaReplica, 'resting')).toBeGreaterThan(0);
+    // A long-poll is still woken by a write (the listener is on the primary).
+    const waiting = page(viaReplica, ODS, { since: whole.cursor, wait: 30 });
+    await sleep(300);
+    await ingest(viaPrimary, ODS, [patient('after-standby', 0)]);
+    expect((await waiting).body.changes.map((c) => c.id)).toEqual(['after-standby']);
   });
 });

@@ -20,6 +20,8 @@ export interface PoolOptions {
   synchronousCommit?: boolean;
   /** Sessions default to read-only transactions (the read replica's pool). */
   readOnly?: boolean;
+  /** Give up opening a connection after this long (unset: wait as long as the network does). */
+  connectTimeoutMs?: number;
 }
 
 // int8 (count(*), sequences) as JS numbers: every count we read fits in 2^53.
@@ -30,6 +32,7 @@ export function createPool(opts: PoolOptions, logger: Logger): Pool {
     connectionString: opts.connectionString,
     max: opts.max,
     application_name: opts.applicationName ?? 'dtm-server',
+    ...(opts.connectTimeoutMs ? { connectionTimeoutMillis: opts.connectTimeoutMs } : {}),
     options: [
       `-c statement_timeout=${opts.statementTimeoutMs}`,
       `-c idle_in_transaction_session_timeout=${opts.idleInTransactionTimeoutMs}`,
@@ -64,7 +67,9 @@ export function createBookkeepingPool(opts: Omit<PoolOptions, 'max' | 'synchrono
  * primary.
  */
 export function createReadPool(opts: Omit<PoolOptions, 'synchronousCommit'>, logger: Logger): Pool {
-  return createPool({ applicationName: 'dtm-server-read', ...opts, readOnly: true }, logger);
+  // A standby that is down or unreachable must fail fast: its feed pages then go to the primary
+  // (services/feed.ts), and a reader should not wait a TCP timeout first.
+  return createPool({ applicationName: 'dtm-server-read', connectTimeoutMs: 2000, ...opts, readOnly: true }, logger);
 }
 
 /** Run fn in a transaction; roll back on any error. */

@@ -3,7 +3,7 @@
 import { Router, type Request } from 'express';
 import { FEED_LIMITS, HEADERS } from '@dtm/shared';
 import type { AppDeps } from '../app.ts';
-import { listPracticeSummaries, practiceStatus, readFeed } from '../services/feed.ts';
+import { listPracticeSummaries, practiceStatus, readFeed, type ReplicaFallback } from '../services/feed.ts';
 import { binaryBytes, findBinary, parseRange } from '../services/binaries.ts';
 import { DtmError } from '../errors.ts';
 import { PROBLEM_TYPES, SCOPES } from '@dtm/shared';
@@ -42,7 +42,11 @@ export function feedRouter(deps: AppDeps): Router {
     res.on('close', onClose);
     deps.shutdownSignal.addEventListener('abort', onClose, { once: true });
     try {
-      const page = await readFeed(deps, {
+      const onReplicaFallback = (reason: ReplicaFallback, err?: Error) => {
+        deps.metrics.replicaFallbacks.inc({ reason });
+        if (err) req.log.warn({ err: { message: err.message } }, 'read replica failed: page served by the primary');
+      };
+      const page = await readFeed({ ...deps, onReplicaFallback }, {
         ods: param(req, 'ods'),
         since: q.since,
         limit: Number(q.limit ?? FEED_LIMITS.defaultLimit),

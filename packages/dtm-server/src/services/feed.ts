@@ -24,7 +24,17 @@ export interface FeedDeps {
   readPool: Pool;
   clock: Clock;
   notifier: ChangeNotifier;
+  /** Told each time the read replica could not serve a page and the primary did. */
+  onReplicaFallback?: (reason: ReplicaFallback, err?: Error) => void;
 }
+
+/** Why the primary served a page although a replica is configured. */
+export type ReplicaFallback = 'behind' | 'error' | 'resting';
+
+// After a replica fails, pages skip it for this long (a standby that is unreachable would otherwise
+// cost every page a connection timeout); then one page tries it again.
+const REPLICA_REST_MS = 10_000;
+const replicaRestingUntil = new WeakMap<Pool, number>();
 
 export interface FeedRequest {
   ods: string;
@@ -121,9 +131,32 @@ async function onPrimary(deps: FeedDeps, req: FeedRequest): Promise<FeedSource> 
   return { db, replica: false, practice, epoch, pos };
 }
 
+/**
+ * A page from the read replica when one is configured and can serve it, else from the primary. A
+ * replica that fails (down, restarting, a query cancelled by recovery) costs the reader nothing but
+ * the retry here: the DTM is to be available around the clock, and the primary holds every change.
+ * Refusals the request earns anyway (a malformed cursor: 400) are not retried.
+ */
 export async function readFeed(deps: FeedDeps, req: FeedRequest): Promise<FeedPage> {
-  const fromReplica = deps.readPool === deps.pool ? null : await onReplica(deps, req);
-  const source = fromReplica ?? (await onPrimary(deps, req));
+  if (deps.readPool !== deps.pool) {
+    if ((replicaRestingUntil.get(deps.readPool) ?? 0) > Date.now()) {
+      deps.onReplicaFallback?.('resting');
+    } else {
+      try {
+        const fromReplica = await onReplica(deps, req);
+        if (fromReplica) return await pageFrom(deps, req, fromReplica);
+        deps.onReplicaFallback?.('behind');
+      } catch (err) {
+        if (err instanceof DtmError || req.signal.aborted) throw err;
+        replicaRestingUntil.set(deps.readPool, Date.now() + REPLICA_REST_MS);
+        deps.onReplicaFallback?.('error', err as Error);
+      }
+    }
+  }
+  return pageFrom(deps, req, await onPrimary(deps, req));
+}
+
+async function pageFrom(deps: FeedDeps, req: FeedRequest, source: FeedSource): Promise<FeedPage> {
   const { db, epoch, pos } = source;
   let { practice } = source;
   const deadline = Date.now() + req.waitSeconds * 1000;

@@ -25,6 +25,8 @@ export interface HotStandby {
   resumeReplay(): Promise<void>;
   /** Resolves once the standby has replayed everything the primary had written when called. */
   caughtUp(timeoutMs?: number): Promise<void>;
+  /** Stop the standby alone (fast shutdown), as when it fails; the primary runs on. */
+  stopStandby(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -133,6 +135,12 @@ export async function startHotStandby(): Promise<HotStandby> {
         // Pausing takes effect between records: wait until it has.
         await waitUntil('replay to pause', 10_000, async () =>
           (await query<{ s: string }>(standbyAdmin, 'SELECT pg_get_wal_replay_pause_state() AS s'))[0]?.s === 'paused');
+      },
+      stopStandby: async () => {
+        if (proc.exitCode !== null) return;
+        const exited = new Promise((r) => proc.once('exit', r));
+        proc.kill('SIGINT');
+        await exited;
       },
       resumeReplay: async () => {
         await query(standbyAdmin, 'SELECT pg_wal_replay_resume()');
