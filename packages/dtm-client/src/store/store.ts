@@ -170,6 +170,11 @@ export class Store {
       [practice, [...counts.keys()], [...counts.values()]]);
   }
 
+  /** Refreshes the planner's statistics of the tables a practice-wide check reads. */
+  async analyze(): Promise<void> {
+    await this.pool.query('ANALYZE dtm_resource, dtm_quarantine, dtm_binary');
+  }
+
   /** Full resync after the server's epoch changed: forget the practice's state, loudly, in one go. */
   async resetPractice(practice: string, now: Date): Promise<void> {
     const client = await this.pool.connect();

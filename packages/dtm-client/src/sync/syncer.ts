@@ -35,6 +35,9 @@ export interface SyncOptions {
   afterCycle?: () => Promise<void>;
 }
 
+/** New rows after which the store's statistics are refreshed (see #analyzeIfGrown). */
+const ANALYZE_AFTER_APPLIED = 20_000;
+
 export class Syncer extends SyncEmitter {
   readonly #o: Required<Omit<SyncOptions, 'afterCycle'>> & Pick<SyncOptions, 'afterCycle'>;
   readonly #stop = new AbortController();
@@ -150,12 +153,16 @@ export class Syncer extends SyncEmitter {
         if (mode === 'sync') break;
         if (!waiting) {
           this.emit('idle', { practice, sourceAsOf: summary.sourceAsOf, lastUpdatedAt: summary.lastUpdatedAt });
+          await this.#analyzeIfGrown(summary);
           await this.#o.afterCycle?.();
         }
         waiting = true;
       }
       await this.#binaryPass;
-      if (mode === 'sync') await this.#o.afterCycle?.();
+      if (mode === 'sync') {
+        await this.#analyzeIfGrown(summary);
+        await this.#o.afterCycle?.();
+      }
       await store.updateRun(runId, { pages: summary.pages, changes: summary.applied, sourceAsOf: summary.sourceAsOf, serverLastUpdated: summary.lastUpdatedAt, finishedAt: now(), outcome: summary.stoppedBy });
     } catch (err) {
       await this.#binaryPass?.catch(() => undefined);
@@ -167,6 +174,21 @@ export class Syncer extends SyncEmitter {
     }
     this.emit('done', summary);
     return summary;
+  }
+
+  #appliedAtLastAnalyze = 0;
+
+  /**
+   * After a large batch of new rows (an initial extract, a long catch-up), refresh the Target store's
+   * statistics before the data-issue checks read the whole practice. Measured on PostgreSQL 15 with
+   * 100,000 resources and 200,000 references (issue 7): the unresolved-reference check took 1.55 s
+   * unanalysed (a merge anti-join over sorted scans) and 1.04 s analysed (a parallel hash anti-join).
+   * Autovacuum gets there too, but later than the checks that follow an extract.
+   */
+  async #analyzeIfGrown(summary: SyncSummary): Promise<void> {
+    if (summary.applied - this.#appliedAtLastAnalyze < ANALYZE_AFTER_APPLIED) return;
+    this.#appliedAtLastAnalyze = summary.applied;
+    await this.#o.store.analyze();
   }
 
   async #binaries(summary: SyncSummary): Promise<void> {
