@@ -17,7 +17,7 @@ import zlib from 'node:zlib';
 import { Agent, request, type Dispatcher } from 'undici';
 import { generatePractice } from '../packages/dtm-server/src/seed/synthetic-practice.ts';
 import { publishPractice } from '../packages/dtm-server/src/seed/publish.ts';
-import { RESULTS_DIR } from './report.ts';
+import { RESULTS_DIR, writeBenchmarksSection } from './report.ts';
 import {
   clusterCpuSeconds, machineInfo, memoryOf, processCpuSeconds, round, setUpAccess, spawnServer, spread, startDatabase,
   type BenchAccess, type BenchDatabase, type MachineInfo, type ServerProcess, type Spread,
@@ -39,7 +39,6 @@ const LARGEST_PRACTICE_PATIENTS = 85_000;
 const ENCODINGS = ['identity', 'gzip', 'zstd'] as const;
 type Encoding = (typeof ENCODINGS)[number];
 
-const BENCHMARKS_MD = path.join(RESULTS_DIR, '..', '..', 'BENCHMARKS.md');
 const START = '<!-- bandwidth:start -->';
 const END = '<!-- bandwidth:end -->';
 const MB = 1e6;
@@ -304,9 +303,5 @@ read the ratios as an upper bound.
 
 ${blocks.join('\n\n')}
 ${END}`;
-  let text = await readFile(BENCHMARKS_MD, 'utf8');
-  const a = text.indexOf(START);
-  const b = text.indexOf(END);
-  text = a >= 0 && b > a ? text.slice(0, a) + section + text.slice(b + END.length) : `${text.trimEnd()}\n\n${section}\n`;
-  await writeFile(BENCHMARKS_MD, text);
+  await writeBenchmarksSection(START, END, section);
 }

@@ -4,8 +4,8 @@
 import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { CLIENT_E2E_AIMS, CLIENT_E2E_DEFAULTS, type ClientE2eResult, type ClientRun, type E2eCpu } from './client-e2e.ts';
-import { RESULTS_DIR } from './report.ts';
-import { REPO_ROOT, type Spread } from './support.ts';
+import { RESULTS_DIR, writeBenchmarksSection } from './report.ts';
+import type { Spread } from './support.ts';
 
 /** client-e2e-quick.json, or client-e2e-<patients>.json for each full size. */
 export const clientE2eResultsFile = (r: { mode: 'quick' | 'full'; practice: { patients: number } }) =>
@@ -13,7 +13,6 @@ export const clientE2eResultsFile = (r: { mode: 'quick' | 'full'; practice: { pa
 const RESULTS_FILE = /^client-e2e-(quick|\d+)\.json$/;
 /** The largest English practice (issue 7): projected from the largest measured run. */
 export const LARGEST_PRACTICE_PATIENTS = 85_000;
-const BENCHMARKS_MD = path.join(REPO_ROOT, 'BENCHMARKS.md');
 const START = '<!-- client-e2e:start -->';
 const END = '<!-- client-e2e:end -->';
 const HEADING = '## Client end to end: client-e2e';
@@ -252,9 +251,5 @@ export function clientE2eMarkdownSection(results: ClientE2eResult[]): string {
 export async function updateClientE2eSection(): Promise<void> {
   const results = await readAllResults();
   const section = `${START}\n${clientE2eMarkdownSection(results)}\n${END}`;
-  let text = await readFile(BENCHMARKS_MD, 'utf8');
-  const a = text.indexOf(START);
-  const b = text.indexOf(END);
-  text = a >= 0 && b > a ? text.slice(0, a) + section + text.slice(b + END.length) : `${text.trimEnd()}\n\n${HEADING}\n\n${section}\n`;
-  await writeFile(BENCHMARKS_MD, text);
+  await writeBenchmarksSection(START, END, section, `${HEADING}\n\n`);
 }

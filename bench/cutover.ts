@@ -6,11 +6,10 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { rehearse } from '../packages/dtm-rehearsal/src/rehearsal.ts';
-import { RESULTS_DIR } from './report.ts';
+import { RESULTS_DIR, writeBenchmarksSection } from './report.ts';
 
 export const CUTOVER_DEFAULTS = { full: { patients: 10_000, ticksPerDay: 200 }, quick: { patients: 500, ticksPerDay: 40 } } as const;
 
-const BENCHMARKS_MD = path.join(RESULTS_DIR, '..', '..', 'BENCHMARKS.md');
 const START = '<!-- cutover:start -->';
 const END = '<!-- cutover:end -->';
 
@@ -66,9 +65,5 @@ bench share this 2-core machine. Aim (issue 5): data phase under 5 minutes for 1
 | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |
 ${rows.join('\n')}
 ${END}`;
-  let text = await readFile(BENCHMARKS_MD, 'utf8');
-  const a = text.indexOf(START);
-  const b = text.indexOf(END);
-  text = a >= 0 && b > a ? text.slice(0, a) + section + text.slice(b + END.length) : `${text.trimEnd()}\n\n${section}\n`;
-  await writeFile(BENCHMARKS_MD, text);
+  await writeBenchmarksSection(START, END, section);
 }

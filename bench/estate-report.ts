@@ -1,11 +1,10 @@
 // Bench scenario `estate`: BENCHMARKS.md's estate section, rebuilt from bench/results/estate.json and
 // estate-quick.json (whichever exist).
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { RESULTS_DIR } from './report.ts';
+import { RESULTS_DIR, writeBenchmarksSection } from './report.ts';
 import type { LatencySummary, SizeResult } from './estate.ts';
 
-const BENCHMARKS_MD = path.join(RESULTS_DIR, '..', '..', 'BENCHMARKS.md');
 const START = '<!-- estate:start -->';
 const END = '<!-- estate:end -->';
 
@@ -116,9 +115,5 @@ Everything (PostgreSQL, both servers, the consumers) shares the machine's cores.
 
 ${results.map(table).join('\n\n')}
 ${END}`;
-  let text = await readFile(BENCHMARKS_MD, 'utf8');
-  const a = text.indexOf(START);
-  const b = text.indexOf(END);
-  text = a >= 0 && b > a ? text.slice(0, a) + section + text.slice(b + END.length) : `${text.trimEnd()}\n\n${section}\n`;
-  await writeFile(BENCHMARKS_MD, text);
+  await writeBenchmarksSection(START, END, section);
 }

@@ -2,10 +2,9 @@
 // generated `freshness` section of BENCHMARKS.md (rebuilt from whichever results files exist).
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { RESULTS_DIR } from './report.ts';
-import { REPO_ROOT, percentile, round, type MachineInfo } from './support.ts';
+import { RESULTS_DIR, writeBenchmarksSection } from './report.ts';
+import { percentile, round, type MachineInfo } from './support.ts';
 
-const BENCHMARKS_MD = path.join(REPO_ROOT, 'BENCHMARKS.md');
 const START = '<!-- freshness:start -->';
 const END = '<!-- freshness:end -->';
 const MiB = 2 ** 20;
@@ -203,9 +202,5 @@ ${table.join('\n')}
 
 ${notes.join('\n')}
 ${END}`;
-  let text = await readFile(BENCHMARKS_MD, 'utf8');
-  const a = text.indexOf(START);
-  const b = text.indexOf(END);
-  text = a >= 0 && b > a ? text.slice(0, a) + section + text.slice(b + END.length) : `${text.trimEnd()}\n\n${section}\n`;
-  await writeFile(BENCHMARKS_MD, text);
+  await writeBenchmarksSection(START, END, section);
 }

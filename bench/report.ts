@@ -211,14 +211,21 @@ tables below are rebuilt from them.
 export async function updateBenchmarksMd(): Promise<void> {
   const results = (await Promise.all([readResults('full'), readResults('quick')])).filter((r): r is FeedIngestResult => r !== null);
   const section = `${START}\n${markdownSection(results)}\n${END}`;
-  let text: string;
-  try {
-    text = await readFile(BENCHMARKS_MD, 'utf8');
-  } catch {
-    text = `${INTRO}${START}\n${END}\n`;
-  }
-  const a = text.indexOf(START);
-  const b = text.indexOf(END);
-  text = a >= 0 && b > a ? text.slice(0, a) + section + text.slice(b + END.length) : `${text.trimEnd()}\n\n${section}\n`;
-  await writeFile(BENCHMARKS_MD, text);
+  const text = await readFile(BENCHMARKS_MD, 'utf8').catch(() => `${INTRO}${START}\n${END}\n`);
+  await writeFile(BENCHMARKS_MD, replaceMarkedSection(text, START, END, section));
+}
+
+/**
+ * `text` with its part from `start` to `end` (the markers included) replaced by `section`, which
+ * carries the markers itself; appended after `appendAfter` when the markers are absent.
+ */
+export function replaceMarkedSection(text: string, start: string, end: string, section: string, appendAfter = ''): string {
+  const a = text.indexOf(start);
+  const b = text.indexOf(end);
+  return a >= 0 && b > a ? text.slice(0, a) + section + text.slice(b + end.length) : `${text.trimEnd()}\n\n${appendAfter}${section}\n`;
+}
+
+/** Rewrites one generated section of BENCHMARKS.md (see replaceMarkedSection). */
+export async function writeBenchmarksSection(start: string, end: string, section: string, appendAfter = ''): Promise<void> {
+  await writeFile(BENCHMARKS_MD, replaceMarkedSection(await readFile(BENCHMARKS_MD, 'utf8'), start, end, section, appendAfter));
 }
