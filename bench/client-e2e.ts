@@ -7,7 +7,7 @@
 // Processes: this one (the bench: publisher, monitor, checks), the server (`dtm-server serve`), the
 // client (`dtm-client sync`) and one PostgreSQL cluster holding both the server's database and the
 // Target's. All share the machine's cores; the CPU figures say who used what.
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { rmSync } from 'node:fs';
 import os from 'node:os';
@@ -21,7 +21,7 @@ import { publishPractice } from '../packages/dtm-server/src/seed/publish.ts';
 import { formatProfileSummary, summariseCpuProfile, type ProfileSummary } from './cpuprofile.ts';
 import {
   REPO_ROOT, clusterCpuSeconds, dropDatabase, machineBusyCpuSeconds, machineInfo, memoryOf, processCpuSeconds, reapedChildrenCpuSeconds,
-  launcherFlags, recreateDatabase, round, serverMemoryMetrics, setUpAccess, spawnServer, spread, startDatabase,
+  childEnv, codeVersion, launcherFlags, onLines, recreateDatabase, round, serverMemoryMetrics, setUpAccess, spawnServer, spread, startDatabase,
   type BenchAccess, type BenchDatabase, type MachineInfo, type ServerProcess, type Spread,
 } from './support.ts';
 
@@ -327,14 +327,6 @@ interface ClientEvents {
   binaryFailed: number;
 }
 
-function clientEnv(extra: Record<string, string>): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env)) {
-    if (v !== undefined && !k.startsWith('DTM_') && k !== 'DATABASE_URL') env[k] = v;
-  }
-  return { ...env, ...extra };
-}
-
 interface Spawned {
   seconds: number;
   /** Date.now() when the client was spawned. */
@@ -396,21 +388,8 @@ async function runClient(env: Record<string, string>, nodeFlags: string[], serve
       case 'done': events.doneAt = at; events.done = e; break;
     }
   };
-  const lines = (stream: NodeJS.ReadableStream, each: (line: string) => void) => {
-    let buf = '';
-    stream.setEncoding('utf8');
-    stream.on('data', (chunk: string) => {
-      buf += chunk;
-      const parts = buf.split('\n');
-      buf = parts.pop() ?? '';
-      parts.forEach(each);
-    });
-    stream.on('end', () => {
-      if (buf) each(buf);
-    });
-  };
-  lines(child.stdout, onLine);
-  lines(child.stderr, (line) => {
+  onLines(child.stdout, onLine);
+  onLines(child.stderr, (line) => {
     stderr.push(line.length > 1000 ? `${line.slice(0, 1000)}...` : line);
     if (stderr.length > 40) stderr.shift();
   });
@@ -551,14 +530,6 @@ async function feedBytes(url: string, headers: Record<string, string>, ods: stri
 
 const fmt = (x: number) => Math.round(x).toLocaleString('en-GB');
 
-function codeVersion(): ClientE2eResult['code'] {
-  const git = (args: string[]) => execFileSync('git', args, { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'ignore'] }).toString();
-  try {
-    return { commit: git(['rev-parse', '--short=12', 'HEAD']).trim(), uncommittedFiles: git(['status', '--porcelain', '--', 'packages']).split('\n').filter(Boolean).length };
-  } catch {
-    return { commit: null, uncommittedFiles: null };
-  }
-}
 
 export async function runClientE2e(opts: ClientE2eOptions, log: (msg: string) => void): Promise<ClientE2eResult> {
   const startedAt = new Date();
@@ -639,7 +610,7 @@ export async function runClientE2e(opts: ClientE2eOptions, log: (msg: string) =>
       targetCreated = true;
       const dataDir = await mkdtemp(path.join(os.tmpdir(), 'dtm-bench-client-'));
       scratch.push(dataDir);
-      const env = clientEnv({
+      const env = childEnv({
         DTM_SERVER_URL: server.url,
         DTM_CLIENT_ID: access.consumer.clientId,
         DTM_PRIVATE_KEY_FILE: access.consumer.privateKeyFile,

@@ -2,7 +2,7 @@
 // settings, its JSON lines turned into callbacks, its clock checked against ours, and stopped the
 // way an operator stops `dtm-client follow` (SIGTERM: it commits the page in hand and exits 0).
 import { spawn } from 'node:child_process';
-import { REPO_ROOT, launcherFlags } from './support.ts';
+import { REPO_ROOT, launcherFlags, onLines } from './support.ts';
 import { hrMs } from './freshness-activity.ts';
 
 export interface FollowerHandlers {
@@ -87,18 +87,8 @@ export function spawnFollower(env: Record<string, string>, h: FollowerHandlers):
       case 'done': summary = e; break;
     }
   };
-  const lines = (stream: NodeJS.ReadableStream, each: (line: string) => void) => {
-    let buf = '';
-    stream.setEncoding('utf8');
-    stream.on('data', (chunk: string) => {
-      buf += chunk;
-      const parts = buf.split('\n');
-      buf = parts.pop() ?? '';
-      parts.forEach(each);
-    });
-  };
-  lines(child.stdout, onLine);
-  lines(child.stderr, (line) => {
+  onLines(child.stdout, onLine);
+  onLines(child.stderr, (line) => {
     stderr.push(line.length > 1000 ? `${line.slice(0, 1000)}...` : line);
     if (stderr.length > 40) stderr.shift();
   });

@@ -4,7 +4,6 @@
 // extract; then a working day of changes is published on a compressed clock (bench/freshness-activity.ts)
 // and every change is timed from its ingest request (sent, answered) to its commit in the Target
 // store. Ends by checking the Target converged exactly to the server. Method: BENCHMARKS.md.
-import { execFileSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -16,8 +15,8 @@ import { hrMs, publishActivity, schedule, type ActivityPlan, type TrackedBinary,
 import { spawnFollower, type Follower } from './freshness-child.ts';
 import { percentiles, writeFreshness, type CpuSplit, type FreshnessResult } from './freshness-report.ts';
 import {
-  REPO_ROOT, clusterCpuSeconds, launcherFlags, dropDatabase, machineBusyCpuSeconds, machineInfo, memoryOf, processCpuSeconds, recreateDatabase, round,
-  setUpAccess, spawnServer, startDatabase, type BenchAccess, type BenchDatabase, type ServerProcess,
+  clusterCpuSeconds, launcherFlags, dropDatabase, machineBusyCpuSeconds, machineInfo, memoryOf, processCpuSeconds, recreateDatabase, round,
+  childEnv, codeVersion, setUpAccess, spawnServer, startDatabase, type BenchAccess, type BenchDatabase, type ServerProcess,
 } from './support.ts';
 
 /**
@@ -40,21 +39,6 @@ const INITIAL_EXTRACT_TIMEOUT_MS = 30 * 60_000;
 /** After the last batch is answered, how long every change and document may take to arrive. */
 const CATCH_UP_TIMEOUT_MS = 120_000;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-function childEnv(extra: Record<string, string>): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith('DTM_') && k !== 'DATABASE_URL') env[k] = v;
-  return { ...env, ...extra };
-}
-
-function codeVersion(): FreshnessResult['code'] {
-  const git = (args: string[]) => execFileSync('git', args, { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'ignore'] }).toString();
-  try {
-    return { commit: git(['rev-parse', '--short=12', 'HEAD']).trim(), uncommittedFiles: git(['status', '--porcelain', '--', 'packages']).split('\n').filter(Boolean).length };
-  } catch {
-    return { commit: null, uncommittedFiles: null };
-  }
-}
 
 interface CpuMark { wall: number; bench: NodeJS.CpuUsage; client: number | null; server: number | null; postgres: number | null; machine: number | null }
 

@@ -8,6 +8,7 @@ import { readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createInterface } from 'node:readline';
 import { promisify } from 'node:util';
 import pg from 'pg';
 import { freePort, startEmbeddedPostgres } from '@dtm/shared/embedded-postgres';
@@ -256,13 +257,33 @@ export interface ServerProcess {
   stop(): Promise<void>;
 }
 
-/** The environment for the server and its CLI: ours without any DTM_* or DATABASE_URL, plus these. */
-function serverEnv(databaseUrl: string, extra: Record<string, string>): Record<string, string> {
+/**
+ * The environment for a child process (server, its CLI, the sync client): ours without any DTM_* or
+ * DATABASE_URL, so the bench's own shell settings never leak into what it measures, plus these.
+ */
+export function childEnv(extra: Record<string, string>): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) {
     if (v !== undefined && !k.startsWith('DTM_') && k !== 'DATABASE_URL') env[k] = v;
   }
-  return { ...env, DATABASE_URL: databaseUrl, ...extra };
+  return { ...env, ...extra };
+}
+
+const serverEnv = (databaseUrl: string, extra: Record<string, string>) => childEnv({ DATABASE_URL: databaseUrl, ...extra });
+
+/** Calls `each` with every line a child writes to the stream. */
+export function onLines(stream: NodeJS.ReadableStream, each: (line: string) => void): void {
+  createInterface({ input: stream, crlfDelay: Infinity }).on('line', each);
+}
+
+/** The commit the bench ran and how many files under packages/ differed from it (null outside git). */
+export function codeVersion(): { commit: string | null; uncommittedFiles: number | null } {
+  const git = (args: string[]) => execFileSync('git', args, { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'ignore'] }).toString();
+  try {
+    return { commit: git(['rev-parse', '--short=12', 'HEAD']).trim(), uncommittedFiles: git(['status', '--porcelain', '--', 'packages']).split('\n').filter(Boolean).length };
+  } catch {
+    return { commit: null, uncommittedFiles: null };
+  }
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -321,16 +342,7 @@ export async function spawnServer(
       }
     }
   };
-  for (const stream of [child.stdout, child.stderr]) {
-    let buf = '';
-    stream.setEncoding('utf8');
-    stream.on('data', (chunk: string) => {
-      buf += chunk;
-      const lines = buf.split('\n');
-      buf = lines.pop() ?? '';
-      lines.forEach(keep);
-    });
-  }
+  for (const stream of [child.stdout, child.stderr]) onLines(stream, keep);
   let exited: { code: number | null; signal: NodeJS.Signals | null } | null = null;
   const exit = new Promise<void>((resolve) => {
     child.once('exit', (code, signal) => {
