@@ -41,6 +41,7 @@ describe('Target store migration 0002 (references into the resource row)', () =>
     await ref('Condition', 'c1', 'Patient', 'p1');
     await ref('Condition', 'c1', 'Encounter', 'e1');
     await ref('Condition', 'c2', 'Patient', 'p-missing');
+    await ref('Condition', 'c2', 'Encounter', 'e-missing');
     await pool.end();
 
     const store = new Store(db.url);
@@ -48,9 +49,10 @@ describe('Target store migration 0002 (references into the resource row)', () =>
       expect(await store.migrate()).toEqual([2]);
       const refs = await store.pool.query<{ id: string; refs: string[] | null }>("SELECT id, refs FROM dtm_resource WHERE practice = 'A1' ORDER BY id");
       expect(Object.fromEntries(refs.rows.map((r) => [r.id, r.refs]))).toEqual({
-        c1: ['Encounter/e1', 'Patient/p1'], c2: ['Patient/p-missing'], e1: null, o1: null, p1: null,
+        c1: ['Encounter/e1', 'Patient/p1'], c2: ['Encounter/e-missing', 'Patient/p-missing'], e1: null, o1: null, p1: null,
       });
       expect(await store.pool.query("SELECT to_regclass('dtm_reference') AS t").then((r) => r.rows[0].t)).toBeNull();
+      // c2 has two references that do not resolve and is listed once.
       const groups = await store.unresolvedReferenceGroups('A1');
       expect(groups).toEqual([expect.objectContaining({ rule: 'dtm.reference-unresolved', resourceType: 'Condition', resources: [expect.objectContaining({ id: 'c2' })] })]);
     } finally {

@@ -76,6 +76,41 @@ describe('dtm-client sync', () => {
     expect(await storeState(session.opened.store.pool, ODS)).toEqual(await serverState(s, ODS));
   });
 
+  it('stores each body byte for byte whatever its strings hold, beside tombstones, and a page of one deletion', async () => {
+    // A page's bodies reach PostgreSQL as one text split on U+0001 (store.ts): a control character,
+    // quotes, backslashes and non-BMP text inside a resource must not move a body onto another row.
+    const awkward = 'a\u0001b\u001fc "q" \\ \n\t é 😀 \u2028';
+    const patient = practice.resources.find((r) => r.resourceType === 'Patient')!;
+    const r = await ingest(s, ODS, [
+      upsert('Flag', 'flag-awkward-1', { status: 'active', code: { text: awkward }, subject: { reference: `Patient/${patient.id}` } }),
+      del('Flag', 'flag-new'),
+      upsert('Flag', 'flag-awkward-2', { status: 'inactive', code: { text: [...awkward].reverse().join('') } }),
+    ]);
+    expect(r.status).toBe(200);
+    expect((await session.syncer.sync()).applied).toBe(3);
+    const rows = (await session.opened.store.pool.query<{ id: string; deleted: boolean; body: string | null }>(
+      "SELECT id, deleted, body FROM dtm_resource WHERE practice = $1 AND resource_type = 'Flag' AND id IN ('flag-awkward-1', 'flag-new', 'flag-awkward-2') ORDER BY id", [ODS])).rows;
+    const { changes } = await readAll(s, ODS, undefined, 5000);
+    const sent = (id: string) => {
+      const c = changes.find((x) => x.resourceType === 'Flag' && x.id === id);
+      return c?.op === 'upsert' ? JSON.stringify(c.resource) : undefined;
+    };
+    expect(rows).toEqual([
+      { id: 'flag-awkward-1', deleted: false, body: sent('flag-awkward-1') },
+      { id: 'flag-awkward-2', deleted: false, body: sent('flag-awkward-2') },
+      { id: 'flag-new', deleted: true, body: null },
+    ]);
+    expect(JSON.parse(rows[0]!.body!).code.text).toBe(awkward);
+    expect(await storeState(session.opened.store.pool, ODS)).toEqual(await serverState(s, ODS));
+
+    // A page that is a single deletion (no body at all) is applied too.
+    expect((await ingest(s, ODS, [del('Flag', 'flag-awkward-2')])).status).toBe(200);
+    expect(await session.syncer.sync()).toMatchObject({ received: 1, applied: 1 });
+    const gone = await session.opened.store.pool.query("SELECT deleted, body FROM dtm_resource WHERE practice = $1 AND resource_type = 'Flag' AND id = 'flag-awkward-2'", [ODS]);
+    expect(gone.rows).toEqual([{ deleted: true, body: null }]);
+    expect(await storeState(session.opened.store.pool, ODS)).toEqual(await serverState(s, ODS));
+  });
+
   it('changes nothing when a page is replayed or an older version arrives after a newer one', async () => {
     const before = await storeState(session.opened.store.pool, ODS);
     const { changes } = await readAll(s, ODS, undefined, 5000);

@@ -90,18 +90,18 @@ export class Store {
       await client.query('BEGIN');
       const res = changes.length ? await client.query<{ resource_type: string; id: string; inserted: boolean }>(
         `INSERT INTO dtm_resource AS r (practice, resource_type, id, version_id, deleted, body, last_updated, available_at, applied_at, valid, refs)
-         SELECT $1, t.resource_type, t.id, t.version_id, t.deleted, CASE WHEN json_typeof(b.body) = 'null' THEN NULL ELSE b.body::text END,
+         SELECT $1, t.resource_type, t.id, t.version_id, t.deleted, NULLIF(b.body, '-'),
                 t.last_updated, t.available_at, $8, t.valid, string_to_array(NULLIF(t.refs, ''), ' ')
            FROM unnest($2::text[], $3::text[], $4::bigint[], $5::boolean[], $7::timestamptz[], $9::timestamptz[], $10::boolean[], $11::text[])
                   WITH ORDINALITY AS t(resource_type, id, version_id, deleted, last_updated, available_at, valid, refs, n)
-           JOIN json_array_elements($6::json) WITH ORDINALITY AS b(body, n) USING (n)
+           JOIN string_to_table($6::text, E'\\x01') WITH ORDINALITY AS b(body, n) USING (n)
          ON CONFLICT (practice, resource_type, id) DO UPDATE SET
            version_id = excluded.version_id, deleted = excluded.deleted, body = excluded.body, last_updated = excluded.last_updated,
            available_at = excluded.available_at, applied_at = excluded.applied_at, valid = excluded.valid, refs = excluded.refs
          WHERE r.version_id < excluded.version_id
          RETURNING r.resource_type, r.id, (r.xmax = 0) AS inserted`,
         [practice, changes.map((c) => c.resourceType), changes.map((c) => c.id), changes.map((c) => c.versionId), changes.map((c) => c.deleted),
-          bodiesJson(changes), changes.map((c) => c.lastUpdated), now, changes.map((c) => c.availableAt), changes.map((c) => c.issues.length === 0),
+          bodiesText(changes), changes.map((c) => c.lastUpdated), now, changes.map((c) => c.availableAt), changes.map((c) => c.issues.length === 0),
           changes.map(refsText)],
       ) : { rows: [] };
       const applied = new Set(res.rows.map((r) => `${r.resource_type}/${r.id}`));
@@ -305,7 +305,9 @@ export class Store {
     for (const row of r.rows) {
       let g = groups.get(row.from_type);
       if (!g) groups.set(row.from_type, (g = { rule: 'dtm.reference-unresolved', resourceType: row.from_type, severity: 'error', message: 'a reference (subject, patient or encounter) names a resource the practice does not hold', resources: [] }));
-      if (!g.resources.some((x) => x.id === row.from_id)) g.resources.push({ resourceType: row.from_type, id: row.from_id, versionId: row.version_id, pointer: '' });
+      // Rows come ordered by (type, id), so a resource with several unresolved references repeats
+      // only right after itself: comparing with the last one keeps this linear in the rows.
+      if (g.resources.at(-1)?.id !== row.from_id) g.resources.push({ resourceType: row.from_type, id: row.from_id, versionId: row.version_id, pointer: '' });
     }
     return [...groups.values()];
   }
@@ -345,13 +347,22 @@ export class Store {
 }
 
 /**
- * The page's bodies as one JSON array text, for json_array_elements: each element comes back as its
- * exact text, so a body is stored byte for byte as prepared. Sent as a text[] instead, pg escaped
- * every quote of every body into an array literal, the client's largest CPU cost after parsing
- * (issue 7, profiled with bench client-e2e --client-cpu-prof). A tombstone's null body is JSON null.
+ * The page's bodies as one text, each body's JSON separated by U+0001 (string_to_table, PostgreSQL 14+).
+ * JSON text never holds a raw U+0001 (JSON.stringify escapes every control character), and PostgreSQL
+ * splits the text without parsing it, so each body is stored byte for byte as prepared. Two costlier
+ * ways came first (issue 7, bench client-e2e): a text[] parameter, whose array-literal escaping of every
+ * quote was the client's largest cost after parsing; then a JSON array for json_array_elements, whose
+ * parse was about a quarter of the Target insert's time (26-34 ms per 1,000 ~1 KB rows against 18-28 ms
+ * split, PostgreSQL 15 and 18). A tombstone's body is '-', which no resource's JSON is (an object's
+ * text starts with '{'), stored as NULL. Never the empty string: string_to_table('') is no rows at
+ * all, so a page of one deletion would have applied nothing.
  */
-function bodiesJson(changes: PreparedChange[]): string {
-  return `[${changes.map((c) => c.body ?? 'null').join(',')}]`;
+const BODY_SEPARATOR = '\u0001';
+const TOMBSTONE_BODY = '-';
+function bodiesText(changes: PreparedChange[]): string {
+  // A separator inside a body would shift every later body onto the wrong row: refuse, never guess.
+  if (changes.some((c) => c.body?.includes(BODY_SEPARATOR))) throw new Error('a prepared body holds a raw U+0001, which JSON text never does');
+  return changes.map((c) => c.body ?? TOMBSTONE_BODY).join(BODY_SEPARATOR);
 }
 
 /** A change's references as 'Type/id' separated by spaces (neither ever holds a space: prepare.ts's pattern). */

@@ -46,7 +46,7 @@ export class Syncer extends SyncEmitter {
 
   constructor(o: SyncOptions) {
     super();
-    this.#o = { pageSize: 1000, waitSeconds: 30, binaryParallel: 4, now: () => new Date(), ...o };
+    this.#o = { pageSize: 1000, waitSeconds: 30, binaryParallel: 12, now: () => new Date(), ...o };
   }
 
   /** Ask the loop to stop: it finishes the page in hand, commits, and returns. */
