@@ -156,7 +156,10 @@ PostgreSQL, then the binaries. \`npm run bench -- --only client-e2e [--quick] [-
    ${size(d.quick.patients, quick)}; \`--patients N\` one full run of N patients.
    **Publish**: \`publishPractice\` (\`seed/publish.ts\`) with the publisher's bearer token: binaries one
    at a time, then batches of 1,000 upserts one at a time; timed from the first request to the last
-   response, the bench's own JSON serialisation and hashing included.
+   response, the bench's own JSON serialisation and hashing included. **Settle**: then \`VACUUM (ANALYZE)\`
+   of the Source database and a \`CHECKPOINT\`, as autovacuum would have done in the days between a
+   practice being loaded and its Target starting (without it the first read pays hint-bit full-page
+   writes, and an autovacuum may or may not land inside a run); since 2026-11-22, earlier figures did not.
 3. **Each run** (${d.full.runs} full, ${d.quick.runs} with \`--quick\`; no warm-up): the Target database
    (\`dtm_target_bench\`, on the same cluster) is dropped and created, and a fresh data directory made;
    then \`node packages/dtm-client/src/cli.ts sync\` is spawned with \`DTM_SERVER_URL\`, \`DTM_CLIENT_ID\`,
