@@ -26,7 +26,7 @@ Scenarios (all by default, one after the other, each with its own PostgreSQL and
   client-e2e   publish the synthetic UK practice, then the sync client (dtm-client sync, a child
                process) takes the initial extract into a fresh Target database, validating every
                resource and fetching every binary: full ${CLIENT_E2E_DEFAULTS.full.sizes.map((n) => n.toLocaleString('en-GB')).join(' then ')} patients
-               (about 30 resources each), 1 run each; --quick ${CLIENT_E2E_DEFAULTS.quick.patients} patients (9,994 resources), 2 runs;
+               (about 30 resources each), ${CLIENT_E2E_DEFAULTS.full.runs} runs each; --quick ${CLIENT_E2E_DEFAULTS.quick.patients} patients (9,994 resources), 2 runs;
                --patients N: one full run of N patients
   cutover      the weekend cutover rehearsal with a full-extract baseline: data phase (freeze to verified
                target-complete) after a week of activity: full ${CUTOVER_DEFAULTS.full.patients.toLocaleString('en-GB')} patients; --quick ${CUTOVER_DEFAULTS.quick.patients}
