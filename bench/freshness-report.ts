@@ -65,6 +65,12 @@ export interface FreshnessResult {
   delayFromAnsweredMs: { all: Percentiles; steady: Percentiles; burst: Percentiles };
   /** Ingest request sent to committed in the Target store. */
   delayFromSentMs: { all: Percentiles; steady: Percentiles; burst: Percentiles };
+  /**
+   * The five changes slowest from sent to applied, each with when it was sent (seconds into the day),
+   * how long its ingest took to answer, and when it was applied: changes applied at the same instant
+   * came in one page, so several slow ones applied together point at one stall, not several.
+   */
+  slowestChanges: { tick: number; burst: boolean; sentAtSeconds: number; answeredMs: number; delayMs: number; appliedAtSeconds: number }[];
   /** Share of changes (%) committed in the Target within 100, 250, 1,000 and 2,000 ms. */
   withinPercent: { fromAnswered: Record<string, number>; fromSent: Record<string, number> };
   /** DocumentReference answered to its binary fetched and verified by the client. */

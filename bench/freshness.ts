@@ -251,6 +251,10 @@ export async function runBench(mode: 'quick' | 'full', log: (msg: string) => voi
       },
       delayFromAnsweredMs: { all: delays('answeredAt', all), steady: delays('answeredAt', steady), burst: delays('answeredAt', burst) },
       delayFromSentMs: fromSent,
+      slowestChanges: [...activity.changes].sort((x, y) => (y.appliedAt! - y.sentAt) - (x.appliedAt! - x.sentAt)).slice(0, 5).map((c) => ({
+        tick: c.tick, burst: c.burst, sentAtSeconds: round((c.sentAt - m0.wall) / 1000, 3), answeredMs: round(c.answeredAt! - c.sentAt, 1),
+        delayMs: round(c.appliedAt! - c.sentAt, 1), appliedAtSeconds: round((c.appliedAt! - m0.wall) / 1000, 3),
+      })),
       withinPercent: { fromAnswered: within('answeredAt'), fromSent: within('sentAt') },
       binaryDelayMs: percentiles(activity.binaries.map((b) => b.verifiedAt! - b.referencedAt!)),
       follow: {
@@ -271,6 +275,8 @@ export async function runBench(mode: 'quick' | 'full', log: (msg: string) => voi
     const a = result.delayFromAnsweredMs.all;
     log(`day: ${result.activity.changes} changes in ${dayWall.toFixed(1)} s; answered → applied ms p50 ${a.p50}, p95 ${a.p95}, p99 ${a.p99}, max ${a.max}; ` +
       `sent → applied p99 ${fromSent.all.p99}; CPU cores client ${cpu.cores.client}, server ${cpu.cores.server}, PostgreSQL ${cpu.cores.postgres}`);
+    log(`slowest changes (sent at s: answered ms, applied after ms, applied at s): ${result.slowestChanges
+      .map((c) => `${c.sentAtSeconds}: ${c.answeredMs}, ${c.delayMs}, ${c.appliedAtSeconds}`).join('; ')}`);
     return await writeFreshness(result);
   } catch (err) {
     if (server && err instanceof Error) err.message += `\n--- server log (tail) ---\n${server.logTail() || '(empty)'}`;

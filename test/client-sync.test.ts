@@ -11,6 +11,7 @@ import { clientFixture, serverState, storeState, type ClientFixture } from './su
 import { ingest, readAll, upsert, del } from './support/dtm.ts';
 import { openSession, type Session } from '../packages/dtm-client/src/session.ts';
 import { prepareChanges } from '../packages/dtm-client/src/sync/prepare.ts';
+import { Syncer } from '../packages/dtm-client/src/sync/syncer.ts';
 import { generatePractice } from '../packages/dtm-server/src/seed/synthetic-practice.ts';
 import { publishPractice } from '../packages/dtm-server/src/seed/publish.ts';
 import { inTransaction } from '../packages/dtm-server/src/db/pool.ts';
@@ -145,5 +146,33 @@ describe('dtm-client sync', () => {
     session.syncer.stop();
     expect((await following).stoppedBy).toBe('signal');
     expect(await storeState(session.opened.store.pool, ODS)).toEqual(await serverState(s, ODS));
+  });
+
+  it('follows without holding new changes behind the checks that run after a catch-up', async () => {
+    // The data-issue checks read the whole practice; a change published while they run must not wait
+    // for them (issue 7, bench freshness). Here they are held until the change has been applied.
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    let checks = 0;
+    const syncer = new Syncer({
+      practice: ODS, client: session.client, store: session.opened.store, validate: validateResource, binaryDir: fx.config.binaryDir, waitSeconds: 5,
+      afterCycle: async () => {
+        checks++;
+        await held;
+      },
+    });
+    const following = syncer.follow();
+    try {
+      await new Promise<void>((r) => syncer.once('idle', () => r()));
+      const applied = new Promise<void>((r) => syncer.on('applied', (e) => e.changes.some((c) => c.id === 'flag-during-checks') && r()));
+      await ingest(s, ODS, [upsert('Flag', 'flag-during-checks', { status: 'active', code: { text: 'z' }, subject: { reference: 'Patient/x' } })]);
+      const timedOut = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 4000).unref());
+      expect(await Promise.race([applied.then(() => 'applied'), timedOut])).toBe('applied');
+      expect(checks).toBe(1);
+    } finally {
+      release();
+      syncer.stop();
+    }
+    expect((await following).stoppedBy).toBe('signal');
   });
 });
