@@ -21,7 +21,7 @@ import { publishPractice } from '../packages/dtm-server/src/seed/publish.ts';
 import { formatProfileSummary, summariseCpuProfile, type ProfileSummary } from './cpuprofile.ts';
 import {
   REPO_ROOT, clusterCpuSeconds, dropDatabase, machineBusyCpuSeconds, machineInfo, memoryOf, processCpuSeconds, reapedChildrenCpuSeconds,
-  childEnv, codeVersion, launcherFlags, onLines, recreateDatabase, round, serverMemoryMetrics, setUpAccess, spawnServer, spread, startDatabase,
+  childEnv, codeVersion, launcherFlags, onLines, recreateDatabase, round, serverMemoryMetrics, setUpAccess, spawnServer, spread, startDatabase, withClient,
   type BenchAccess, type BenchDatabase, type MachineInfo, type ServerProcess, type Spread,
 } from './support.ts';
 
@@ -544,20 +544,8 @@ const fmt = (x: number) => Math.round(x).toLocaleString('en-GB');
  */
 async function settleSource(db: Awaited<ReturnType<typeof startDatabase>>): Promise<number> {
   const t0 = performance.now();
-  const source = new pg.Client(db.url);
-  await source.connect();
-  try {
-    await source.query('VACUUM (ANALYZE)');
-  } finally {
-    await source.end();
-  }
-  const admin = new pg.Client(db.adminUrl);
-  await admin.connect();
-  try {
-    await admin.query('CHECKPOINT');
-  } finally {
-    await admin.end();
-  }
+  await withClient(db.url, (c) => c.query('VACUUM (ANALYZE)'));
+  await withClient(db.adminUrl, (c) => c.query('CHECKPOINT'));
   return round((performance.now() - t0) / 1000, 1);
 }
 
