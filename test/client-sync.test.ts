@@ -175,4 +175,17 @@ describe('dtm-client sync', () => {
     }
     expect((await following).stoppedBy).toBe('signal');
   });
+
+  it('ends a follow whose background checks failed, and runs again afterwards', async () => {
+    let calls = 0;
+    const syncer = new Syncer({
+      practice: ODS, client: session.client, store: session.opened.store, validate: validateResource, binaryDir: fx.config.binaryDir, waitSeconds: 1,
+      afterCycle: async () => {
+        if (++calls === 1) throw new Error('the issues channel refused');
+      },
+    });
+    await expect(syncer.follow()).rejects.toThrow('the issues channel refused');
+    expect(await syncer.sync()).toMatchObject({ stoppedBy: 'up-to-date' });
+    expect(calls).toBe(2);
+  });
 });

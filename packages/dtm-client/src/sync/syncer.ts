@@ -78,6 +78,7 @@ export class Syncer extends SyncEmitter {
       practice, mode, pages: 0, received: 0, applied: 0, skipped: 0, quarantined: 0, binariesVerified: 0, binariesFailed: 0,
       resyncs: 0, sourceAsOf: null, lastUpdatedAt: null, stoppedBy: 'up-to-date',
     };
+    this.#housekeepingFailed = null; // a Syncer runs again after a failed run (the CLI's schedule, tests)
     const cp = await store.ensureCheckpoint(practice, client.baseUrl, now());
     const runId = await store.startRun(practice, mode, now());
     let cursor = cp.cursor;
@@ -99,7 +100,7 @@ export class Syncer extends SyncEmitter {
           summary.stoppedBy = 'signal';
           break;
         }
-        if (this.#housekeepingFailed) throw this.#housekeepingFailed.error;
+        this.#throwIfHousekeepingFailed();
         let page;
         let prepared: PreparedChange[] | null = null;
         try {
@@ -164,7 +165,7 @@ export class Syncer extends SyncEmitter {
       }
       await this.#binaryPass;
       await this.#housekeeping;
-      if (this.#housekeepingFailed) throw this.#housekeepingFailed.error;
+      this.#throwIfHousekeepingFailed();
       if (mode === 'sync') {
         await this.#analyzeIfGrown(summary);
         await this.#o.afterCycle?.();
@@ -207,6 +208,10 @@ export class Syncer extends SyncEmitter {
     }).finally(() => {
       this.#housekeeping = null;
     });
+  }
+
+  #throwIfHousekeepingFailed(): void {
+    if (this.#housekeepingFailed) throw this.#housekeepingFailed.error;
   }
 
   #appliedAtLastAnalyze = 0;
