@@ -85,6 +85,26 @@ describe('quarantine and data issues', () => {
     const issue = (await (await s.fetch(`/v1/practices/${ODS}/issues/${nhs.id}`, {}, 'publisher')).json()) as { status: string };
     expect(issue.status).toBe('closed');
   });
+
+  it('raises an issue for a live change that fails validation while following, without waiting for a catch-up', async () => {
+    const raised: string[] = [];
+    const onIssue = (e: { rule: string; resourceType: string; resources: number }) => raised.push(`${e.rule} ${e.resourceType} ${e.resources}`);
+    session.syncer.on('issue', onIssue);
+    const following = session.syncer.follow();
+    try {
+      await new Promise<void>((r) => session.syncer.once('idle', () => r()));
+      await new Promise((r) => setTimeout(r, 300)); // the catch-up's own checks, in the background
+      raised.length = 0;
+      await ingest(s, ODS, [patient('bad-live', '9990000017')]);
+      const deadline = Date.now() + 4000;
+      while (!raised.includes('uk-core.nhs-number Patient 1') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      expect(raised).toContain('uk-core.nhs-number Patient 1');
+    } finally {
+      session.syncer.stop();
+      session.syncer.off('issue', onIssue);
+    }
+    expect((await following).stoppedBy).toBe('signal');
+  });
 });
 
 const SYNTHEA = path.resolve(import.meta.dirname, '../../shared/data/synthea-r4');

@@ -160,6 +160,10 @@ export class Syncer extends SyncEmitter {
         if (!waiting) {
           this.emit('idle', { practice, sourceAsOf: summary.sourceAsOf, lastUpdatedAt: summary.lastUpdatedAt });
           this.#startHousekeeping(summary);
+        } else if (quarantined > 0 || r.cleared.length > 0) {
+          // A live change that fails validation, or replaces one that did, is reported to the Source
+          // now, not at the next catch-up (the Target tells the Source of data issues in time for cutover).
+          this.#startHousekeeping(summary);
         }
         waiting = true;
       }
