@@ -90,11 +90,11 @@ export class Store {
       await client.query('BEGIN');
       const res = changes.length ? await client.query<{ resource_type: string; id: string; inserted: boolean }>(
         `INSERT INTO dtm_resource AS r (practice, resource_type, id, version_id, deleted, body, last_updated, available_at, applied_at, valid, refs)
-         SELECT $1, t.resource_type, t.id, t.version_id, t.deleted, NULLIF(b.body, '-'),
+         SELECT $1, t.resource_type, t.id, t.version_id, t.deleted, NULLIF(b.body, $13),
                 t.last_updated, t.available_at, $8, t.valid, string_to_array(NULLIF(t.refs, ''), ' ')
            FROM unnest($2::text[], $3::text[], $4::bigint[], $5::boolean[], $7::timestamptz[], $9::timestamptz[], $10::boolean[], $11::text[])
                   WITH ORDINALITY AS t(resource_type, id, version_id, deleted, last_updated, available_at, valid, refs, n)
-           JOIN string_to_table($6::text, E'\\x01') WITH ORDINALITY AS b(body, n) USING (n)
+           JOIN string_to_table($6::text, $12) WITH ORDINALITY AS b(body, n) USING (n)
          ON CONFLICT (practice, resource_type, id) DO UPDATE SET
            version_id = excluded.version_id, deleted = excluded.deleted, body = excluded.body, last_updated = excluded.last_updated,
            available_at = excluded.available_at, applied_at = excluded.applied_at, valid = excluded.valid, refs = excluded.refs
@@ -102,7 +102,7 @@ export class Store {
          RETURNING r.resource_type, r.id, (r.xmax = 0) AS inserted`,
         [practice, changes.map((c) => c.resourceType), changes.map((c) => c.id), changes.map((c) => c.versionId), changes.map((c) => c.deleted),
           bodiesText(changes), changes.map((c) => c.lastUpdated), now, changes.map((c) => c.availableAt), changes.map((c) => c.issues.length === 0),
-          changes.map(refsText)],
+          changes.map(refsText), BODY_SEPARATOR, TOMBSTONE_BODY],
       ) : { rows: [] };
       const applied = new Set(res.rows.map((r) => `${r.resource_type}/${r.id}`));
       const fresh = changes.filter((c) => applied.has(`${c.resourceType}/${c.id}`));

@@ -157,14 +157,10 @@ export class Syncer extends SyncEmitter {
         await this.#binaryPass;
         await this.#binaries(summary);
         if (mode === 'sync') break;
-        if (!waiting) {
-          this.emit('idle', { practice, sourceAsOf: summary.sourceAsOf, lastUpdatedAt: summary.lastUpdatedAt });
-          this.#startHousekeeping(summary);
-        } else if (quarantined > 0 || r.cleared.length > 0) {
-          // A live change that fails validation, or replaces one that did, is reported to the Source
-          // now, not at the next catch-up (the Target tells the Source of data issues in time for cutover).
-          this.#startHousekeeping(summary);
-        }
+        if (!waiting) this.emit('idle', { practice, sourceAsOf: summary.sourceAsOf, lastUpdatedAt: summary.lastUpdatedAt });
+        // After a catch-up, and after a live change that fails validation or replaces one that did: the
+        // Source hears of data issues now, not at the next catch-up (in time for cutover).
+        if (!waiting || quarantined > 0 || r.cleared.length > 0) this.#startHousekeeping(summary);
         waiting = true;
       }
       await this.#binaryPass;
