@@ -712,7 +712,10 @@ export async function runClientE2e(opts: ClientE2eOptions, log: (msg: string) =>
         `(start-up ${run.phases.startupSeconds} s, feed ${run.phases.feedSeconds} s, binaries ${run.phases.binariesSeconds} s); ` +
         `client peak RSS ${run.client.peakRssBytes === null ? 'n/a' : `${(run.client.peakRssBytes / 2 ** 20).toFixed(0)} MiB`}; ` +
         `${t.binaryStates.verified ?? 0} binaries verified; ${run.quarantined} quarantined`);
-      await rm(dataDir, { recursive: true, force: true });
+      // Each run's binaries stay until the bench ends (cleanup). Deleting them here made the next run
+      // pay for it: on ext4 without a journal (this machine's disk) a new file skips every inode freed
+      // in the last 5 minutes whose table block is still dirty, one lookup each, so run 2 spent about
+      // 0.2 of a core in the kernel creating its 4,705 files (perf, 06:24 2026-11-22).
     }
 
     log(`counting feed bytes: one read of the feed by the bench with limit=${opts.pageSize}`);

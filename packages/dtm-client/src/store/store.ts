@@ -88,22 +88,28 @@ export class Store {
     const client = await this.pool.connect();
     try {
       await client.query('BEGIN');
-      const res = changes.length ? await client.query<{ resource_type: string; id: string; inserted: boolean }>(
-        `INSERT INTO dtm_resource AS r (practice, resource_type, id, version_id, deleted, body, last_updated, available_at, applied_at, valid, refs)
-         SELECT $1, t.resource_type, t.id, t.version_id, t.deleted, NULLIF(b.body, $13),
+      const res = changes.length ? await client.query<{ resource_type: string; id: string; inserted: boolean }>({
+        // Named: planned once per connection, not for every page (the planner was 5-7 % of this
+        // backend's time in the bench's profile, issue 7).
+        name: 'dtm-apply-page',
+        // The bodies arrive as one text (bodiesText) that string_to_array splits, tombstones becoming
+        // NULL, and unnest zips it with the other columns by position: no join on an ordinality (a sort
+        // and a merge join, about a sixth of this backend's time in the same profile).
+        text: `INSERT INTO dtm_resource AS r (practice, resource_type, id, version_id, deleted, body, last_updated, available_at, applied_at, valid, refs)
+         SELECT $1, t.resource_type, t.id, t.version_id, t.deleted, t.body,
                 t.last_updated, t.available_at, $8, t.valid, string_to_array(NULLIF(t.refs, ''), ' ')
-           FROM unnest($2::text[], $3::text[], $4::bigint[], $5::boolean[], $7::timestamptz[], $9::timestamptz[], $10::boolean[], $11::text[])
-                  WITH ORDINALITY AS t(resource_type, id, version_id, deleted, last_updated, available_at, valid, refs, n)
-           JOIN string_to_table($6::text, $12) WITH ORDINALITY AS b(body, n) USING (n)
+           FROM unnest($2::text[], $3::text[], $4::bigint[], $5::boolean[], string_to_array($6::text, $12::text, $13::text), $7::timestamptz[],
+                       $9::timestamptz[], $10::boolean[], $11::text[])
+                  AS t(resource_type, id, version_id, deleted, body, last_updated, available_at, valid, refs)
          ON CONFLICT (practice, resource_type, id) DO UPDATE SET
            version_id = excluded.version_id, deleted = excluded.deleted, body = excluded.body, last_updated = excluded.last_updated,
            available_at = excluded.available_at, applied_at = excluded.applied_at, valid = excluded.valid, refs = excluded.refs
          WHERE r.version_id < excluded.version_id
          RETURNING r.resource_type, r.id, (r.xmax = 0) AS inserted`,
-        [practice, changes.map((c) => c.resourceType), changes.map((c) => c.id), changes.map((c) => c.versionId), changes.map((c) => c.deleted),
+        values: [practice, changes.map((c) => c.resourceType), changes.map((c) => c.id), changes.map((c) => c.versionId), changes.map((c) => c.deleted),
           bodiesText(changes), changes.map((c) => c.lastUpdated), now, changes.map((c) => c.availableAt), changes.map((c) => c.issues.length === 0),
           changes.map(refsText), BODY_SEPARATOR, TOMBSTONE_BODY],
-      ) : { rows: [] };
+      }      ) : { rows: [] };
       const applied = new Set(res.rows.map((r) => `${r.resource_type}/${r.id}`));
       const fresh = changes.filter((c) => applied.has(`${c.resourceType}/${c.id}`));
       // Rows this page replaced (not first seen): only they can have quarantine entries to clear. An
@@ -347,15 +353,15 @@ export class Store {
 }
 
 /**
- * The page's bodies as one text, each body's JSON separated by U+0001 (string_to_table, PostgreSQL 14+).
+ * The page's bodies as one text, each body's JSON separated by U+0001 (string_to_array, PostgreSQL 14+).
  * JSON text never holds a raw U+0001 (JSON.stringify escapes every control character), and PostgreSQL
  * splits the text without parsing it, so each body is stored byte for byte as prepared. Two costlier
  * ways came first (issue 7, bench client-e2e): a text[] parameter, whose array-literal escaping of every
  * quote was the client's largest cost after parsing; then a JSON array for json_array_elements, whose
  * parse was about a quarter of the Target insert's time (26-34 ms per 1,000 ~1 KB rows against 18-28 ms
  * split, PostgreSQL 15 and 18). A tombstone's body is '-', which no resource's JSON is (an object's
- * text starts with '{'), stored as NULL. Never the empty string: string_to_table('') is no rows at
- * all, so a page of one deletion would have applied nothing.
+ * text starts with '{'), stored as NULL. Never the empty string: string_to_array('') is an empty array,
+ * so a page of one deletion would have applied nothing.
  */
 const BODY_SEPARATOR = '\u0001';
 const TOMBSTONE_BODY = '-';

@@ -17,12 +17,43 @@ export interface FeedPosition {
 export const START_POSITION: FeedPosition = { txid: '0', seq: '0' };
 
 export function encodeCursor(epoch: string, pos: FeedPosition): Cursor {
-  const buf = Buffer.alloc(LENGTH);
-  buf.writeUInt8(VERSION, 0);
-  buf.write(epoch, 1, 8, 'hex');
-  buf.writeBigUInt64BE(BigInt(pos.txid), 9);
-  buf.writeBigUInt64BE(BigInt(pos.seq), 17);
-  return buf.toString('base64url') as Cursor;
+  return new CursorEncoder(epoch).encode(pos);
+}
+
+const TWO_32 = 2 ** 32;
+/** Decimal strings this short are below 2^53, so a JS number holds them exactly. */
+const SAFE_DIGITS = 15;
+
+/**
+ * Encodes many cursors of one epoch: a feed page writes one per change (issue 7: a fifth of the cost
+ * of encodeCursor alone in a micro-benchmark). The version and epoch bytes are written once; the
+ * positions through 32-bit halves when they fit in a JS number, through BigInt otherwise (xid8 and
+ * bigint go to 2^64).
+ */
+export class CursorEncoder {
+  readonly #buf = Buffer.alloc(LENGTH);
+
+  constructor(epoch: string) {
+    this.#buf.writeUInt8(VERSION, 0);
+    this.#buf.write(epoch, 1, 8, 'hex');
+  }
+
+  encode(pos: FeedPosition): Cursor {
+    this.#writeUInt64(pos.txid, 9);
+    this.#writeUInt64(pos.seq, 17);
+    return this.#buf.toString('base64url') as Cursor;
+  }
+
+  #writeUInt64(decimal: string, offset: number): void {
+    if (decimal.length > SAFE_DIGITS) {
+      this.#buf.writeBigUInt64BE(BigInt(decimal), offset);
+      return;
+    }
+    const n = Number(decimal);
+    if (!Number.isInteger(n) || n < 0) throw new RangeError('a feed position is a whole number of at least 0');
+    this.#buf.writeUInt32BE(Math.floor(n / TWO_32), offset);
+    this.#buf.writeUInt32BE(n % TWO_32, offset + 4);
+  }
 }
 
 /** Decodes a cursor; a malformed one is a 400, one from another epoch a 409. */

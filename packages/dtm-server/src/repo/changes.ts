@@ -20,6 +20,7 @@
 // per practice, which is how a Source system publishes a practice anyway.
 import type { Pool, PoolClient } from '../db/pool.ts';
 import type { FeedPosition } from '../domain/cursor.ts';
+import { TIMESTAMPTZ_AS_ISO } from './timestamps.ts';
 
 export interface ChangeRow {
   txid_text: string;
@@ -29,9 +30,10 @@ export interface ChangeRow {
   version_id: number;
   deleted: boolean;
   body: string | null;
-  last_updated: Date;
-  available_at: Date;
-  source_updated_at: Date | null;
+  /** ISO 8601 in UTC with milliseconds, as the feed sends them (repo/timestamps.ts). */
+  last_updated: string;
+  available_at: string;
+  source_updated_at: string | null;
 }
 
 /**
@@ -69,7 +71,7 @@ export async function readChanges(pool: Pool, ods: string, after: FeedPosition, 
   try {
     // One round trip for both: a transaction, so that SET LOCAL ends with it.
     await client.query(`BEGIN READ ONLY; ${FEED_PAGE_PLANNER_SETTINGS}`);
-    const res = await client.query<ChangeRow>({ name: 'feed-page', text: FEED_PAGE_SQL, values: [ods, after.txid, after.seq, limit] });
+    const res = await client.query<ChangeRow>({ name: 'feed-page', text: FEED_PAGE_SQL, values: [ods, after.txid, after.seq, limit], types: TIMESTAMPTZ_AS_ISO });
     await client.query('COMMIT');
     return res.rows;
   } catch (err) {

@@ -56,6 +56,19 @@ describe('GET /v1/practices/{ods}/changes', () => {
     expect(tomb).not.toHaveProperty('resource');
   });
 
+  it('writes each change whole: position, op, identity, version and the three instants in ISO 8601 UTC', async () => {
+    const at = clock.now().toISOString();
+    await ingest(s, 'C10006', [upsert('Patient', 'p1', { active: true }, '2026-11-20T11:59:58.5+01:00'), upsert('Patient', 'p2')]);
+    await ingest(s, 'C10006', [del('Patient', 'p2')]);
+    const { changes } = await readAll(s, 'C10006');
+    expect(changes).toEqual([
+      { cursor: expect.stringMatching(/^[A-Za-z0-9_-]{34}$/) as string, op: 'upsert', resourceType: 'Patient', id: 'p1', versionId: '1', lastUpdated: at,
+        availableAt: at, sourceUpdatedAt: '2026-11-20T10:59:58.500Z', resource: expect.objectContaining({ resourceType: 'Patient', id: 'p1', active: true }) as unknown },
+      { cursor: expect.stringMatching(/^[A-Za-z0-9_-]{34}$/) as string, op: 'delete', resourceType: 'Patient', id: 'p2', versionId: '2', lastUpdated: at,
+        availableAt: at, sourceUpdatedAt: null },
+    ]);
+  });
+
   it('answers a long-poll as soon as a change commits', async () => {
     await ingest(s, 'C10003', [upsert('Patient', 'p0')]);
     const { cursor } = await readAll(s, 'C10003');

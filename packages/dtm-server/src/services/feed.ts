@@ -5,7 +5,7 @@ import { AVAILABILITY_LIMIT_SECONDS, type PracticeList, type PracticeStatus, typ
 import type { Pool } from '../db/pool.ts';
 import type { Clock } from '../clock.ts';
 import type { ChangeNotifier } from '../db/notifications.ts';
-import { START_POSITION, decodeCursor, encodeCursor, epochMismatch, type FeedPosition } from '../domain/cursor.ts';
+import { CursorEncoder, START_POSITION, decodeCursor, encodeCursor, epochMismatch, type FeedPosition } from '../domain/cursor.ts';
 import { DtmError, notFound } from '../errors.ts';
 import * as changes from '../repo/changes.ts';
 import * as practices from '../repo/practices.ts';
@@ -71,18 +71,19 @@ async function watermarkOf(pool: Pool, p: practices.PracticeRow, epoch: string, 
   return toWatermark(p, hw ? encodeCursor(epoch, hw) : null, now);
 }
 
-function changeJson(epoch: string, r: changes.ChangeRow): string {
-  const head = JSON.stringify({
-    cursor: encodeCursor(epoch, changes.positionOf(r)),
-    op: r.deleted ? 'delete' : 'upsert',
-    resourceType: r.resource_type,
-    id: r.id,
-    versionId: String(r.version_id),
-    lastUpdated: r.last_updated.toISOString(),
-    availableAt: r.available_at.toISOString(),
-    sourceUpdatedAt: r.source_updated_at?.toISOString() ?? null,
-  });
-  return r.body === null ? head : `${head.slice(0, -1)},"resource":${r.body}}`;
+/**
+ * One change as JSON, written as a template rather than JSON.stringify of an object (a tenth of the
+ * time in a micro-benchmark, issue 7): the same keys in the same order. Strings from the Source pass
+ * through JSON.stringify; the cursor (base64url), versionId (digits) and timestamps (ISO 8601 from
+ * repo/timestamps.ts) hold nothing to escape. The stored body goes out as-is.
+ */
+function changeJson(cursors: CursorEncoder, r: changes.ChangeRow): string {
+  const head =
+    `{"cursor":"${cursors.encode(changes.positionOf(r))}","op":"${r.deleted ? 'delete' : 'upsert'}",` +
+    `"resourceType":${JSON.stringify(r.resource_type)},"id":${JSON.stringify(r.id)},"versionId":"${r.version_id}",` +
+    `"lastUpdated":"${r.last_updated}","availableAt":"${r.available_at}",` +
+    `"sourceUpdatedAt":${r.source_updated_at === null ? 'null' : `"${r.source_updated_at}"`}`;
+  return r.body === null ? `${head}}` : `${head},"resource":${r.body}}`;
 }
 
 /** Where one feed request reads, and what it found there before reading changes. */
@@ -177,8 +178,9 @@ async function pageFrom(deps: FeedDeps, req: FeedRequest, source: FeedSource): P
   const upToDate = rows.length <= req.limit;
   const page = upToDate ? rows : rows.slice(0, req.limit);
   const last = page.at(-1);
-  const nextCursor = last ? encodeCursor(epoch, changes.positionOf(last)) : (req.since ?? null);
-  const entries = page.map((r) => changeJson(epoch, r));
+  const cursors = new CursorEncoder(epoch);
+  const nextCursor = last ? cursors.encode(changes.positionOf(last)) : (req.since ?? null);
+  const entries = page.map((r) => changeJson(cursors, r));
   const watermark = await watermarkOf(db, practice, epoch, deps.clock.now());
   const json =
     `{"practice":${JSON.stringify(req.ods)},"changes":[${entries.join(',')}],` +
