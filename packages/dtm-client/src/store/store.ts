@@ -48,17 +48,19 @@ export interface ApplyResult {
 export class Store {
   readonly pool: pg.Pool;
   /**
-   * For a binary's download state only, with asynchronous commit: one commit per binary waiting for
-   * its own WAL flush was the largest wait in the initial extract (issue 7, bench client-e2e). Losing
-   * the last of these updates in a database crash only means those binaries are fetched and verified
-   * again (they stay 'pending'); page applies and the checkpoint keep synchronous commit.
+   * For book-keeping only, with asynchronous commit: a binary's download state, and a run's progress
+   * after each page. One commit per binary waiting for its own WAL flush was the largest wait in the
+   * initial extract (issue 7, bench client-e2e), and a run's progress row was a second flush per page,
+   * awaited before the next page was applied. Losing the last of these updates in a database crash only
+   * means those binaries are fetched and verified again (they stay 'pending') and a run's page count is
+   * a little behind; page applies with their checkpoint, and a run's end, keep synchronous commit.
    */
-  readonly #binaryPool: pg.Pool;
+  readonly #bookkeepingPool: pg.Pool;
 
   constructor(connectionString: string) {
     this.pool = new pg.Pool({ connectionString, max: 6, application_name: 'dtm-client', options: '-c TimeZone=UTC' });
-    this.#binaryPool = new pg.Pool({ connectionString, max: 2, application_name: 'dtm-client-binaries', options: '-c TimeZone=UTC -c synchronous_commit=off' });
-    for (const p of [this.pool, this.#binaryPool]) p.on('error', () => undefined); // an idle connection dropping is replaced by the pool
+    this.#bookkeepingPool = new pg.Pool({ connectionString, max: 2, application_name: 'dtm-client-bookkeeping', options: '-c TimeZone=UTC -c synchronous_commit=off' });
+    for (const p of [this.pool, this.#bookkeepingPool]) p.on('error', () => undefined); // an idle connection dropping is replaced by the pool
   }
 
   migrate(): Promise<number[]> {
@@ -211,7 +213,7 @@ export class Store {
    * binary stays pending for the next pass.
    */
   async binaryVerified(practice: string, id: string, info: { size: number; sha256: string; contentType: string | null; expectedSize: number | null; expectedSha1: string | null }, now: Date): Promise<boolean> {
-    const r = await this.#binaryPool.query(
+    const r = await this.#bookkeepingPool.query(
       `UPDATE dtm_binary SET state = 'verified', size = $3, sha256 = $4, content_type = $5, error = NULL, attempts = attempts + 1, updated_at = $6
         WHERE practice = $1 AND id = $2 AND state = 'pending'
           AND expected_size IS NOT DISTINCT FROM $7 AND expected_sha1 IS NOT DISTINCT FROM $8`,
@@ -221,7 +223,7 @@ export class Store {
 
   /** Counts a failed attempt; true when that was the last one allowed and the binary is now failed. */
   async binaryFailed(practice: string, id: string, error: string, maxAttempts: number, now: Date): Promise<boolean> {
-    const r = await this.#binaryPool.query<{ state: string }>(
+    const r = await this.#bookkeepingPool.query<{ state: string }>(
       `UPDATE dtm_binary SET attempts = attempts + 1, error = $3, updated_at = $5,
          state = CASE WHEN attempts + 1 >= $4 THEN 'failed' ELSE state END
         WHERE practice = $1 AND id = $2 RETURNING state`, [practice, id, error, maxAttempts, now]);
@@ -232,8 +234,9 @@ export class Store {
     return (await this.pool.query<{ id: number }>('INSERT INTO dtm_sync_run (practice, mode, started_at) VALUES ($1, $2, $3) RETURNING id', [practice, mode, now])).rows[0]!.id;
   }
 
+  /** A run's progress (book-keeping, asynchronous commit) or, with finishedAt, its end (synchronous). */
   async updateRun(id: number, u: { pages: number; changes: number; sourceAsOf: string | null; serverLastUpdated: string | null; finishedAt?: Date; outcome?: string; error?: string }): Promise<void> {
-    await this.pool.query(
+    await (u.finishedAt ? this.pool : this.#bookkeepingPool).query(
       `UPDATE dtm_sync_run SET pages = $2, changes = $3, source_as_of = $4, server_last_updated = $5,
          finished_at = COALESCE($6, finished_at), outcome = COALESCE($7, outcome), error = COALESCE($8, error) WHERE id = $1`,
       [id, u.pages, u.changes, u.sourceAsOf, u.serverLastUpdated, u.finishedAt ?? null, u.outcome ?? null, u.error ?? null]);
@@ -347,7 +350,7 @@ export class Store {
   }
 
   async close(): Promise<void> {
-    await this.#binaryPool.end();
+    await this.#bookkeepingPool.end();
     await this.pool.end();
   }
 }

@@ -1,12 +1,9 @@
 // Downloads the binaries DocumentReferences point at: in parallel (bounded), resumable with Range
 // from a .part file, and verified against the server's SHA-256 (Repr-Digest) and the attachment's
 // size and SHA-1 before they count as held.
-import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, rename, unlink } from 'node:fs/promises';
+import { createHash, type Hash } from 'node:crypto';
+import { mkdir, open, rename, unlink, writeFile, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
-import { pipeline } from 'node:stream/promises';
-import { Transform } from 'node:stream';
 import type { DtmClient } from '../client.ts';
 import { HttpError } from '../http/retry.ts';
 import type { Store } from '../store/store.ts';
@@ -18,20 +15,63 @@ export interface BinaryResult {
 
 const MAX_ATTEMPTS = 5;
 
-async function hashFile(file: string): Promise<{ sha256: ReturnType<typeof createHash>; sha1: ReturnType<typeof createHash>; size: number }> {
+/** What is already on disk in a .part file (nothing when there is none): its hashes so far and size. */
+async function hashFile(file: string): Promise<{ sha256: Hash; sha1: Hash; size: number }> {
   const sha256 = createHash('sha256');
   const sha1 = createHash('sha1');
   let size = 0;
+  let fh: FileHandle;
   try {
-    for await (const chunk of createReadStream(file)) {
+    fh = await open(file, 'r');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { sha256, sha1, size };
+    throw err;
+  }
+  try {
+    for await (const chunk of fh.createReadStream({ autoClose: false })) {
       sha256.update(chunk as Buffer);
       sha1.update(chunk as Buffer);
       size += (chunk as Buffer).length;
     }
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  } finally {
+    await fh.close();
   }
   return { sha256, sha1, size };
+}
+
+/**
+ * A body held in memory up to this size is written to its .part file in one call once whole; a larger
+ * one streams to disk as it arrives, so memory stays bounded and a cut download resumes from what was
+ * written. Issue 7: a write stream per document (open, a write per chunk, close, each through libuv's
+ * thread pool) cost about one and a half times the CPU of one writeFile for 4,705 files of about 21 kB.
+ */
+export const WRITE_WHOLE_UP_TO = 1024 * 1024;
+
+/** Saves a response body after `have.size` bytes already in `part`, feeding each chunk to `onChunk`. */
+export async function saveBody(body: AsyncIterable<Buffer>, part: string, append: boolean, onChunk: (chunk: Buffer) => void): Promise<void> {
+  const held: Buffer[] = [];
+  let heldBytes = 0;
+  let fh: FileHandle | null = null;
+  try {
+    for await (const chunk of body) {
+      onChunk(chunk);
+      // FileHandle.writeFile writes it all at the current position (write() may write only part).
+      if (fh) {
+        await fh.writeFile(chunk);
+        continue;
+      }
+      held.push(chunk);
+      heldBytes += chunk.length;
+      if (heldBytes > WRITE_WHOLE_UP_TO) {
+        fh = await open(part, append ? 'a' : 'w');
+        await fh.writeFile(Buffer.concat(held, heldBytes));
+        held.length = 0;
+      }
+    }
+    if (!fh) await writeFile(part, held.length === 1 ? held[0]! : Buffer.concat(held, heldBytes), { flag: append ? 'a' : 'w' });
+  } finally {
+    await fh?.close();
+  }
 }
 
 export async function fetchBinaries(
@@ -67,15 +107,11 @@ export async function fetchBinaries(
             throw new Error('the server did not honour the Range request');
           }
           let size = have.size;
-          const tap = new Transform({
-            transform(chunk: Buffer, _enc, cb) {
-              have.sha256.update(chunk);
-              have.sha1.update(chunk);
-              size += chunk.length;
-              cb(null, chunk);
-            },
+          await saveBody(res.body, part, have.size > 0, (chunk) => {
+            have.sha256.update(chunk);
+            have.sha1.update(chunk);
+            size += chunk.length;
           });
-          await pipeline(res.body, tap, createWriteStream(part, { flags: have.size > 0 ? 'a' : 'w' }));
           const sha256 = have.sha256.digest('base64');
           const sha1 = have.sha1.digest('base64');
           const expected256 = /sha-256=:([A-Za-z0-9+/=]+):/.exec(res.reprDigest ?? '')?.[1];

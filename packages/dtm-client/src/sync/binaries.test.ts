@@ -1,0 +1,73 @@
+import { randomBytes } from 'node:crypto';
+import { statSync } from 'node:fs';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { WRITE_WHOLE_UP_TO, saveBody } from './binaries.ts';
+
+let dir: string;
+beforeEach(async () => {
+  dir = await mkdtemp(path.join(os.tmpdir(), 'dtm-save-body-'));
+});
+afterEach(async () => rm(dir, { recursive: true, force: true }));
+
+const CHUNK = 64 * 1024;
+async function* chunksOf(bytes: Buffer, failAfter?: number): AsyncGenerator<Buffer> {
+  for (let at = 0; at < bytes.length; at += CHUNK) {
+    if (failAfter !== undefined && at >= failAfter) throw new Error('connection reset');
+    yield bytes.subarray(at, at + CHUNK);
+  }
+}
+const sizeOf = (file: string) => stat(file).then((s) => s.size, () => null);
+
+describe('saveBody', () => {
+  it('writes a small body whole, once it has all arrived, and sees every chunk', async () => {
+    const bytes = randomBytes(200_000);
+    const part = path.join(dir, 'b1.part');
+    let seen = 0;
+    let onDiskMeanwhile = false;
+    await saveBody(chunksOf(bytes), part, false, (c) => {
+      seen += c.length;
+      onDiskMeanwhile ||= statSync(part, { throwIfNoEntry: false }) !== undefined;
+    });
+    expect(seen).toBe(bytes.length);
+    expect(onDiskMeanwhile).toBe(false);
+    expect((await readFile(part)).equals(bytes)).toBe(true);
+  });
+
+  it('streams a body over the threshold to disk as it arrives (bounded memory, resumable)', async () => {
+    const bytes = randomBytes(WRITE_WHOLE_UP_TO * 3 + 12_345);
+    const part = path.join(dir, 'b2.part');
+    let seen = 0;
+    let largestWhileArriving = 0;
+    await saveBody(chunksOf(bytes), part, false, (c) => {
+      seen += c.length;
+      largestWhileArriving = Math.max(largestWhileArriving, statSync(part, { throwIfNoEntry: false })?.size ?? 0);
+    });
+    expect((await readFile(part)).equals(bytes)).toBe(true);
+    expect(largestWhileArriving).toBeGreaterThan(WRITE_WHOLE_UP_TO);
+    expect(seen).toBe(bytes.length);
+  });
+
+  it('appends to what a .part already holds when resuming', async () => {
+    const bytes = randomBytes(300_000);
+    const part = path.join(dir, 'b3.part');
+    await writeFile(part, bytes.subarray(0, 100_000));
+    await saveBody(chunksOf(bytes.subarray(100_000)), part, true, () => undefined);
+    expect((await readFile(part)).equals(bytes)).toBe(true);
+  });
+
+  it('leaves a cut large body as a prefix of its bytes on disk, and a cut small one as nothing', async () => {
+    const large = randomBytes(WRITE_WHOLE_UP_TO * 2);
+    const largePart = path.join(dir, 'b4.part');
+    await expect(saveBody(chunksOf(large, WRITE_WHOLE_UP_TO + 4 * CHUNK), largePart, false, () => undefined)).rejects.toThrow('connection reset');
+    const kept = await readFile(largePart);
+    expect(kept.length).toBeGreaterThan(WRITE_WHOLE_UP_TO);
+    expect(kept.equals(large.subarray(0, kept.length))).toBe(true);
+
+    const smallPart = path.join(dir, 'b5.part');
+    await expect(saveBody(chunksOf(randomBytes(300_000), 2 * CHUNK), smallPart, false, () => undefined)).rejects.toThrow('connection reset');
+    expect(await sizeOf(smallPart)).toBeNull();
+  });
+});
