@@ -161,7 +161,10 @@ PostgreSQL, then the binaries. \`npm run bench -- --only client-e2e [--quick] [-
    practice being loaded and its Target starting (without it the first read pays hint-bit full-page
    writes, and an autovacuum may or may not land inside a run); since 2026-11-22, earlier figures did not.
 3. **Each run** (${d.full.runs} full, ${d.quick.runs} with \`--quick\`; no warm-up): the Target database
-   (\`dtm_target_bench\`, on the same cluster) is dropped and created, and a fresh data directory made;
+   (\`dtm_target_bench\`, on the same cluster) is dropped and created, and a fresh data directory made
+   (kept until the bench ends: this machine's disk is ext4 without a journal, where a new file skips
+   every inode freed in the last few minutes, so deleting one run's 4,705 documents made the next
+   run's file creation cost about 0.2 of a core; since 2026-11-22, earlier runs deleted it);
    then \`node packages/dtm-client/src/cli.ts sync\` is spawned with \`DTM_SERVER_URL\`, \`DTM_CLIENT_ID\`,
    \`DTM_PRIVATE_KEY_FILE\` (the client fetches its own token), \`DTM_PRACTICE\`,
    \`DTM_TARGET_DATABASE_URL\`, \`DTM_CLIENT_DATA_DIR\`, \`DTM_PAGE_SIZE=${d.pageSize}\` and

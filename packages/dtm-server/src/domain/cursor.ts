@@ -25,8 +25,8 @@ const TWO_32 = 2 ** 32;
 const SAFE_DIGITS = 15;
 
 /**
- * Encodes many cursors of one epoch: a feed page writes one per change (issue 7: a fifth of the cost
- * of encodeCursor alone in a micro-benchmark). The version and epoch bytes are written once; the
+ * Encodes many cursors of one epoch: a feed page writes one per change (issue 7: 300,000 cursors took
+ * 31-39 ms instead of 196-217 ms through a Buffer and BigInt each, in a micro-benchmark). The version and epoch bytes are written once; the
  * positions through 32-bit halves when they fit in a JS number, through BigInt otherwise (xid8 and
  * bigint go to 2^64).
  */

@@ -72,8 +72,9 @@ async function watermarkOf(pool: Pool, p: practices.PracticeRow, epoch: string, 
 }
 
 /**
- * One change as JSON, written as a template rather than JSON.stringify of an object (a tenth of the
- * time in a micro-benchmark, issue 7): the same keys in the same order. Strings from the Source pass
+ * One change as JSON, written as a template rather than JSON.stringify of an object: the same keys in
+ * the same order. Issue 7: with the timestamps no longer parsed and re-formatted, 300,000 heads took
+ * 115 ms instead of 744 ms in a micro-benchmark. Strings from the Source pass
  * through JSON.stringify; the cursor (base64url), versionId (digits) and timestamps (ISO 8601 from
  * repo/timestamps.ts) hold nothing to escape. The stored body goes out as-is.
  */
