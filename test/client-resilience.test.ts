@@ -23,19 +23,39 @@ beforeAll(async () => {
 });
 afterAll(async () => s?.stop());
 
-function runCli(fx: ClientFixture, args: string[], killAfterMs?: number): Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }> {
+interface CliRun {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stderr: string;
+  /** From the sync's own start (its `start` event, after start-up) to exit; null if it never started. */
+  workMs: number | null;
+}
+
+/**
+ * Runs the CLI; with `killAfterWorkMs`, sends SIGKILL that long after the sync starts working (its
+ * `start` event, so not while Node is still starting), unless it has finished by then.
+ */
+function runCli(fx: ClientFixture, args: string[], killAfterWorkMs?: number): Promise<CliRun> {
   const c = fx.config;
   const child = spawn(process.execPath, [CLI, ...args], {
     env: {
       ...process.env, DTM_SERVER_URL: c.serverUrl, DTM_CLIENT_ID: c.clientId, DTM_PRIVATE_KEY_FILE: fx.keyFile, DTM_PRACTICE: c.practice,
-      DTM_TARGET_DATABASE_URL: c.targetDatabaseUrl, DTM_CLIENT_DATA_DIR: c.dataDir, DTM_PROGRESS: 'none',
+      DTM_TARGET_DATABASE_URL: c.targetDatabaseUrl, DTM_CLIENT_DATA_DIR: c.dataDir, DTM_PROGRESS: 'jsonl',
     },
-    stdio: ['ignore', 'ignore', 'pipe'],
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';
+  let started: number | null = null;
+  let stdout = '';
   child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-  if (killAfterMs !== undefined) setTimeout(() => child.kill('SIGKILL'), killAfterMs);
-  return new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal, stderr })));
+  child.stdout!.on('data', (d: Buffer) => {
+    if (started !== null) return;
+    stdout += d.toString();
+    if (!stdout.includes('"event":"start"')) return;
+    started = Date.now();
+    if (killAfterWorkMs !== undefined) setTimeout(() => child.kill('SIGKILL'), killAfterWorkMs);
+  });
+  return new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal, stderr, workMs: started === null ? null : Date.now() - started })));
 }
 
 describe('dtm-client resilience', () => {
@@ -51,6 +71,7 @@ describe('dtm-client resilience', () => {
       // as a clean run), with the Source publishing between runs so there is always work in flight.
       let kills = 0;
       let round = 0;
+      let workMs = 2000;
       for (; kills < 20 && round < 80; round++) {
         const edits = Array.from({ length: 150 }, (_, k) => {
           const r = practice.resources[(round * 150 + k) % practice.resources.length]!;
@@ -58,9 +79,15 @@ describe('dtm-client resilience', () => {
         });
         await ingest(s, ODS, [...edits, upsert('Flag', `flag-${round}`, { status: 'active', code: { text: 'x' }, subject: { reference: 'Patient/p' } }),
           ...(round % 3 === 0 && round >= 3 ? [del('Flag', `flag-${round - 3}`)] : [])]);
-        const result = await runCli(fx, ['sync', '--page-size', '20'], 200 + Math.floor(Math.random() * 1800));
+        // Anywhere in the work a run of this round would do: its length is taken from the last run
+        // that finished (the first ones are the long initial extract). A kill time fixed in advance
+        // missed most runs once the client got faster (8 kills in 80 rounds on a busy machine).
+        const result = await runCli(fx, ['sync', '--page-size', '20'], Math.floor(Math.random() * workMs));
         if (result.signal === 'SIGKILL') kills++;
-        else expect(result.code, result.stderr).toBe(0);
+        else {
+          expect(result.code, result.stderr).toBe(0);
+          if (result.workMs !== null) workMs = Math.max(50, result.workMs);
+        }
       }
       expect(kills).toBe(20);
       const final = await runCli(fx, ['sync']);
