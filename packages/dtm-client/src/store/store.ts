@@ -111,7 +111,7 @@ export class Store {
         values: [practice, changes.map((c) => c.resourceType), changes.map((c) => c.id), changes.map((c) => c.versionId), changes.map((c) => c.deleted),
           bodiesText(changes), changes.map((c) => c.lastUpdated), now, changes.map((c) => c.availableAt), changes.map((c) => c.issues.length === 0),
           changes.map(refsText), BODY_SEPARATOR, TOMBSTONE_BODY],
-      }      ) : { rows: [] };
+      }) : { rows: [] };
       const applied = new Set(res.rows.map((r) => `${r.resource_type}/${r.id}`));
       const fresh = changes.filter((c) => applied.has(`${c.resourceType}/${c.id}`));
       // Rows this page replaced (not first seen): only they can have quarantine entries to clear. An

@@ -47,7 +47,7 @@ async function hashFile(file: string): Promise<{ sha256: Hash; sha1: Hash; size:
  */
 export const WRITE_WHOLE_UP_TO = 1024 * 1024;
 
-/** Saves a response body after `have.size` bytes already in `part`, feeding each chunk to `onChunk`. */
+/** Saves a response body to `part`, after what a resumed download holds there when `append`, feeding each chunk to `onChunk`. */
 export async function saveBody(body: AsyncIterable<Buffer>, part: string, append: boolean, onChunk: (chunk: Buffer) => void): Promise<void> {
   const held: Buffer[] = [];
   let heldBytes = 0;
