@@ -38,6 +38,22 @@ export interface SyncOptions {
 /** New rows after which the store's statistics are refreshed (see #analyzeIfGrown). */
 const ANALYZE_AFTER_APPLIED = 20_000;
 
+/**
+ * A page once validated and prepared: its rows for the store and what the loop needs of the rest. The
+ * parsed resources are not kept: held while the page is applied (and the next one read), they survived
+ * young-generation collections and were copied and promoted, page after page (issue 7: about 500
+ * scavenges and 1.7 s of pauses in a 10,000-patient extract, node --trace-gc).
+ */
+interface ReadPage extends Pick<ChangePage, 'watermark' | 'nextCursor' | 'upToDate'> {
+  /** Changes the page carried. */
+  count: number;
+  prepared: PreparedChange[];
+}
+
+function readPage(page: ChangePage, validate: Validate): ReadPage {
+  return { watermark: page.watermark, nextCursor: page.nextCursor, upToDate: page.upToDate, count: page.changes.length, prepared: prepareChanges(page.changes, validate) };
+}
+
 export class Syncer extends SyncEmitter {
   readonly #o: Required<Omit<SyncOptions, 'afterCycle'>> & Pick<SyncOptions, 'afterCycle'>;
   readonly #stop = new AbortController();
@@ -93,7 +109,7 @@ export class Syncer extends SyncEmitter {
       // The next page is fetched, and validated as soon as it arrives, while this one is applied (the
       // cursor after a page is known before it is applied): network, server, this process's CPU and
       // the Target store's work overlap (issue 7: the initial extract is bound by whichever is slowest).
-      type Prefetched = { page: ChangePage; prepared: PreparedChange[] } | { error: unknown };
+      type Prefetched = ReadPage | { error: unknown };
       let prefetched: Promise<Prefetched> | null = null;
       for (;;) {
         if (this.#stop.signal.aborted) {
@@ -101,17 +117,16 @@ export class Syncer extends SyncEmitter {
           break;
         }
         this.#throwIfHousekeepingFailed();
-        let page;
-        let prepared: PreparedChange[] | null = null;
+        let page: ReadPage;
         try {
           // Only a long-poll is cut short by stop(); a page being fetched to apply is fetched whole.
           if (prefetched) {
             const got: Prefetched = await prefetched;
             prefetched = null;
             if ('error' in got) throw got.error;
-            ({ page, prepared } = got);
+            page = got;
           } else {
-            page = await client.changes(practice, { since: cursor, limit: this.#o.pageSize, ...(waiting ? { wait: this.#o.waitSeconds, signal: this.#stop.signal } : {}) });
+            page = readPage(await client.changes(practice, { since: cursor, limit: this.#o.pageSize, ...(waiting ? { wait: this.#o.waitSeconds, signal: this.#stop.signal } : {}) }), this.#o.validate);
           }
         } catch (err) {
           if (this.#stop.signal.aborted) continue;
@@ -129,21 +144,21 @@ export class Syncer extends SyncEmitter {
         summary.lastUpdatedAt = page.watermark.lastUpdatedAt;
         if (!page.upToDate && page.nextCursor) {
           prefetched = client.changes(practice, { since: page.nextCursor, limit: this.#o.pageSize })
-            .then((next) => ({ page: next, prepared: prepareChanges(next.changes, this.#o.validate) }), (error: unknown) => ({ error }));
+            .then((next) => readPage(next, this.#o.validate), (error: unknown) => ({ error }));
         }
-        prepared ??= prepareChanges(page.changes, this.#o.validate);
+        const { prepared } = page;
         const r = await store.applyPage(practice, prepared, page.nextCursor, now(), page.upToDate);
         if (this.listenerCount('applied')) this.emit('applied', { practice, changes: prepared.map((c) => ({ resourceType: c.resourceType, id: c.id, versionId: c.versionId })) });
         cursor = page.nextCursor ?? cursor;
         summary.pages++;
-        summary.received += page.changes.length;
+        summary.received += page.count;
         summary.applied += r.applied;
         summary.skipped += r.skipped;
         const quarantined = prepared.filter((c) => c.issues.length > 0).length;
         summary.quarantined += quarantined;
         for (const c of r.cleared) this.emit('cleared', { practice, ...c });
-        if (page.changes.length) {
-          this.emit('page', { practice, received: page.changes.length, applied: r.applied, skipped: r.skipped, quarantined, upToDate: page.upToDate, totalApplied: summary.applied, totalReceived: summary.received });
+        if (page.count) {
+          this.emit('page', { practice, received: page.count, applied: r.applied, skipped: r.skipped, quarantined, upToDate: page.upToDate, totalApplied: summary.applied, totalReceived: summary.received });
           await store.updateRun(runId, { pages: summary.pages, changes: summary.applied, sourceAsOf: summary.sourceAsOf, serverLastUpdated: summary.lastUpdatedAt });
         }
         if (!page.upToDate) {
