@@ -165,11 +165,12 @@ PostgreSQL, then the binaries. \`npm run bench -- --only client-e2e [--quick] [-
    (kept until the bench ends: this machine's disk is ext4 without a journal, where a new file skips
    every inode freed in the last few minutes, so deleting one run's 4,705 documents made the next
    run's file creation cost about 0.2 of a core; since 2026-11-22, earlier runs deleted it);
-   then \`node packages/dtm-client/src/cli.ts sync\` is spawned with \`DTM_SERVER_URL\`, \`DTM_CLIENT_ID\`,
-   \`DTM_PRIVATE_KEY_FILE\` (the client fetches its own token), \`DTM_PRACTICE\`,
+   then \`node packages/dtm-client/bin/dtm-client.js sync\` is spawned with \`DTM_SERVER_URL\`,
+   \`DTM_CLIENT_ID\`, \`DTM_PRIVATE_KEY_FILE\` (the client fetches its own token), \`DTM_PRACTICE\`,
    \`DTM_TARGET_DATABASE_URL\`, \`DTM_CLIENT_DATA_DIR\`, \`DTM_PAGE_SIZE=${d.pageSize}\` and
-   \`DTM_BINARY_PARALLEL=${d.binaryParallel}\` (the client's defaults) and \`DTM_PROGRESS=jsonl\`, with the node
-   flags of its launcher (\`packages/dtm-client/bin/dtm-client.js\`, as \`npx dtm-client\` runs it). It asks
+   \`DTM_BINARY_PARALLEL=${d.binaryParallel}\` (the client's defaults) and \`DTM_PROGRESS=jsonl\`: the
+   launcher, as \`npx dtm-client\` runs it, with its node flags and its compile cache (since
+   2026-11-22; earlier runs started \`src/cli.ts\` with the launcher's flags, without the cache). It asks
    for compressed pages (its default, \`DTM_COMPRESSION=auto\`: the server sends zstd). The client
    migrates its schema, reads the feed from the beginning until up to date, validates every resource
    (\`validateResource\` from \`@dtm/shared\`: FHIR R4 schema and UK Core rules), applies each page with

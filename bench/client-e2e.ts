@@ -354,7 +354,7 @@ async function runClient(env: Record<string, string>, nodeFlags: string[], serve
   let serverMax: number | null = null;
   const t0 = performance.now();
   const spawnedAt = Date.now();
-  const child = spawn(process.execPath, [...launcherFlags('dtm-client'), ...nodeFlags, 'packages/dtm-client/src/cli.ts', 'sync'], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...launcherFlags('dtm-client'), ...nodeFlags, 'packages/dtm-client/bin/dtm-client.js', 'sync'], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   const pid = child.pid!;
   const sample = () => {
     // VmHWM is the peak so far; VmRSS too in case the kernel resets the former.
@@ -738,8 +738,8 @@ export async function runClientE2e(opts: ClientE2eOptions, log: (msg: string) =>
       machine: { ...machine, postgres: db.version, database: db.source, postgresSettings: db.settings },
       parameters: {
         ...params,
-        serverProcess: `child process: node ${launcherFlags('dtm-server').join(' ')} packages/dtm-server/src/cli.ts serve (the launcher's flags)`,
-        clientProcess: `child process: node ${launcherFlags('dtm-client').join(' ')} packages/dtm-client/src/cli.ts sync (the launcher's flags; DTM_PROGRESS=jsonl), own token from the consumer's key`,
+        serverProcess: `child process: node ${launcherFlags('dtm-server').join(' ')} packages/dtm-server/bin/dtm-server.js serve (the launcher, its flags and compile cache)`,
+        clientProcess: `child process: node ${launcherFlags('dtm-client').join(' ')} packages/dtm-client/bin/dtm-client.js sync (the launcher, its flags and compile cache; DTM_PROGRESS=jsonl), own token from the consumer's key`,
         targetDatabase: `${targetDb} on the same PostgreSQL cluster, dropped and created before each run`,
         sourceSettle: 'VACUUM (ANALYZE) of the Source database and CHECKPOINT after publishing, before the runs',
         megabyte: '1 MB = 1,000,000 bytes; memory in MiB (2^20 bytes)',

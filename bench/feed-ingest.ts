@@ -479,7 +479,7 @@ export async function runFeedIngest(opts: FeedIngestOptions, log: (msg: string) 
       parameters: {
         ...params,
         resourceBytesActual: prepared.resourceBytes,
-        serverProcess: `child process: node ${launcherFlags('dtm-server').join(' ')} packages/dtm-server/src/cli.ts serve (the launcher's flags)`,
+        serverProcess: `child process: node ${launcherFlags('dtm-server').join(' ')} packages/dtm-server/bin/dtm-server.js serve (the launcher, its flags and compile cache)`,
         access: access.mode,
         megabyte: '1 MB = 1,000,000 bytes (request bodies for ingest, response bodies for reads)',
       },

