@@ -22,7 +22,7 @@ describe('launchers', () => {
     try {
       // Not NODE_COMPILE_CACHE, which would turn the cache on whatever the launcher does: the
       // launcher's default place is under the OS temporary directory, here a fresh one.
-      const env = { ...process.env, TMPDIR: cache };
+      const env: NodeJS.ProcessEnv = { ...process.env, TMPDIR: cache };
       delete env.NODE_COMPILE_CACHE;
       delete env.NODE_DISABLE_COMPILE_CACHE;
       const { stdout } = await run(process.execPath, [path.join(ROOT, 'packages', name, 'bin', `${name}.js`), '--help'], { env });
