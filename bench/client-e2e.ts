@@ -18,6 +18,7 @@ import pg from 'pg';
 import type { ChangePage } from '@dtm/shared';
 import { generatePractice } from '../packages/dtm-server/src/seed/synthetic-practice.ts';
 import { publishPractice } from '../packages/dtm-server/src/seed/publish.ts';
+import { SYNC_DEFAULTS } from '../packages/dtm-client/src/sync/defaults.ts';
 import { formatProfileSummary, summariseCpuProfile, type ProfileSummary } from './cpuprofile.ts';
 import {
   REPO_ROOT, clusterCpuSeconds, dropDatabase, machineBusyCpuSeconds, machineInfo, memoryOf, processCpuSeconds, reapedChildrenCpuSeconds,
@@ -54,8 +55,8 @@ export const CLIENT_E2E_DEFAULTS = {
   quick: { patients: 370, runs: 2 },
   seed: 20261121,
   ods: 'B12345',
-  pageSize: 1000,
-  binaryParallel: 12,
+  pageSize: SYNC_DEFAULTS.pageSize,
+  binaryParallel: SYNC_DEFAULTS.binaryParallel,
   serverLogLevel: 'warn',
 } as const;
 

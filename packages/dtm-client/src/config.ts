@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Compression } from './client.ts';
+import { SYNC_DEFAULTS } from './sync/defaults.ts';
 
 export interface ClientConfig {
   serverUrl: string;
@@ -39,13 +40,9 @@ export const SETTINGS: Setting[] = [
   { key: 'targetDatabaseUrl', env: 'DTM_TARGET_DATABASE_URL', flag: 'target-database-url', default: undefined, description: 'The Target\'s staging PostgreSQL (>= 14). Unset: embedded PostgreSQL under the data directory.' },
   { key: 'dataDir', env: 'DTM_CLIENT_DATA_DIR', flag: 'data-dir', default: './.dtm-client', description: 'Working directory: embedded PostgreSQL and binaries.' },
   { key: 'binaryDir', env: 'DTM_BINARY_DIR', flag: 'binary-dir', default: '<data-dir>/binaries', description: 'Where documents and images are stored (one directory per practice).' },
-  { key: 'pageSize', env: 'DTM_PAGE_SIZE', flag: 'page-size', default: '1000', description: 'Changes per feed page (1-5000).' },
-  { key: 'waitSeconds', env: 'DTM_WAIT_SECONDS', flag: 'wait', default: '30', description: 'follow: long-poll wait in seconds (1-60).' },
-  // 12, not 4 (issue 7, bench client-e2e, 10,000 patients): with 4 the downloads fell behind the feed,
-  // each waiting its turn on an event loop busy validating pages, and 2.4-7 s of them were left after
-  // the last page; with 12 they finished with the feed (e2e 10,384-11,276 resources/s against 9,452-10,046).
-  // Over the internet, where each download waits a round trip, more at once helps more.
-  { key: 'binaryParallel', env: 'DTM_BINARY_PARALLEL', flag: 'binary-parallel', default: '12', description: 'Binaries downloaded at once.' },
+  { key: 'pageSize', env: 'DTM_PAGE_SIZE', flag: 'page-size', default: String(SYNC_DEFAULTS.pageSize), description: 'Changes per feed page (1-5000).' },
+  { key: 'waitSeconds', env: 'DTM_WAIT_SECONDS', flag: 'wait', default: String(SYNC_DEFAULTS.waitSeconds), description: 'follow: long-poll wait in seconds (1-60).' },
+  { key: 'binaryParallel', env: 'DTM_BINARY_PARALLEL', flag: 'binary-parallel', default: String(SYNC_DEFAULTS.binaryParallel), description: 'Binaries downloaded at once.' },
   { key: 'cron', env: 'DTM_SCHEDULE', flag: 'cron', default: '0 */4 * * *', description: 'schedule: when to run sync (cron syntax).' },
   { key: 'timezone', env: 'DTM_TIMEZONE', flag: 'timezone', default: 'Europe/London', description: 'schedule: time zone of the cron expression.' },
   { key: 'progress', env: 'DTM_PROGRESS', flag: 'progress', default: 'auto', description: 'auto (bar on a terminal, JSON lines otherwise), bar, jsonl or none.' },

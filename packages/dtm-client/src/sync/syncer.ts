@@ -19,6 +19,7 @@ import type { PreparedChange, Store } from '../store/store.ts';
 import { SyncEmitter, type SyncSummary } from './events.ts';
 import { prepareChanges, type Validate } from './prepare.ts';
 import { fetchBinaries } from './binaries.ts';
+import { SYNC_DEFAULTS } from './defaults.ts';
 
 export interface SyncOptions {
   practice: string;
@@ -66,7 +67,7 @@ export class Syncer extends SyncEmitter {
 
   constructor(o: SyncOptions) {
     super();
-    this.#o = { pageSize: 1000, waitSeconds: 30, binaryParallel: 12, now: () => new Date(), ...o };
+    this.#o = { ...SYNC_DEFAULTS, now: () => new Date(), ...o };
   }
 
   /** Ask the loop to stop: it finishes the page in hand, commits, and returns. */
