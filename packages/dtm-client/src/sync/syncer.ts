@@ -105,6 +105,7 @@ export class Syncer extends SyncEmitter {
       expected = st ? st.counts.reduce((n, c) => n + c.live + c.deleted, 0) : null;
     }
     this.emit('start', { practice, mode, resumedFrom: cursor, expectedChanges: expected });
+    let analyzing: Promise<void> | null = null;
     try {
       let waiting = false;
       // The next page is fetched, and validated as soon as it arrives, while this one is applied (the
@@ -170,6 +171,9 @@ export class Syncer extends SyncEmitter {
           waiting = false;
           continue;
         }
+        // A one-shot sync refreshes the planner's statistics while its last documents download, so
+        // the checks after them start at once: documents change no row counts (issue 7, end to end).
+        if (mode === 'sync') analyzing = this.#analyzeIfGrown(summary);
         await this.#binaryPass;
         await this.#binaries(summary);
         if (mode === 'sync') break;
@@ -183,12 +187,13 @@ export class Syncer extends SyncEmitter {
       await this.#housekeeping;
       this.#throwIfHousekeepingFailed();
       if (mode === 'sync') {
-        await this.#analyzeIfGrown(summary);
+        await (analyzing ?? this.#analyzeIfGrown(summary));
         await this.#o.afterCycle?.();
       }
       await store.updateRun(runId, { pages: summary.pages, changes: summary.applied, sourceAsOf: summary.sourceAsOf, serverLastUpdated: summary.lastUpdatedAt, finishedAt: now(), outcome: summary.stoppedBy });
     } catch (err) {
       await this.#binaryPass?.catch(() => undefined);
+      await analyzing?.catch(() => undefined);
       await this.#housekeeping;
       summary.stoppedBy = 'error';
       summary.error = (err as Error).message;
