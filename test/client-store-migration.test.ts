@@ -46,7 +46,7 @@ describe('Target store migration 0002 (references into the resource row)', () =>
 
     const store = new Store(db.url);
     try {
-      expect(await store.migrate()).toEqual([2]);
+      expect(await store.migrate()).toEqual([2, 3]);
       const refs = await store.pool.query<{ id: string; refs: string[] | null }>("SELECT id, refs FROM dtm_resource WHERE practice = 'A1' ORDER BY id");
       expect(Object.fromEntries(refs.rows.map((r) => [r.id, r.refs]))).toEqual({
         c1: ['Encounter/e1', 'Patient/p1'], c2: ['Encounter/e-missing', 'Patient/p-missing'], e1: null, o1: null, p1: null,
@@ -57,6 +57,29 @@ describe('Target store migration 0002 (references into the resource row)', () =>
       expect(groups).toEqual([expect.objectContaining({ rule: 'dtm.reference-unresolved', resourceType: 'Condition', resources: [expect.objectContaining({ id: 'c2' })] })]);
     } finally {
       await store.close();
+    }
+  });
+
+  it('gives binaries failed before 0003 another attempt at once (no retry time yet)', async () => {
+    const mdb = await createTestDatabase('dtm_store_mig3');
+    const mdir = await mkdtemp(path.join(os.tmpdir(), 'dtm-store-mig3-'));
+    try {
+      for (const f of ['0001_staging.sql', '0002_references_inline.sql']) await cp(new URL(f, STORE_MIGRATIONS.dir), path.join(mdir, f));
+      const pool = new pg.Pool({ connectionString: mdb.url, max: 2 });
+      await migrate(pool, { ...STORE_MIGRATIONS, dir: pathToFileURL(`${mdir}/`) });
+      await pool.query(`INSERT INTO dtm_binary (practice, id, state, attempts, error, updated_at) VALUES
+        ('A1', 'gave-up', 'failed', 5, 'answered 404', now()), ('A1', 'held', 'verified', 1, NULL, now())`);
+      await pool.end();
+      const store = new Store(mdb.url);
+      try {
+        expect(await store.migrate()).toEqual([3]);
+        expect((await store.pendingBinaries('A1', 10, new Date())).map((b) => b.id)).toEqual(['gave-up']);
+      } finally {
+        await store.close();
+      }
+    } finally {
+      await mdb.drop();
+      await rm(mdir, { recursive: true, force: true });
     }
   });
 });

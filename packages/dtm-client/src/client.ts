@@ -69,6 +69,13 @@ export class EpochError extends Error {
   }
 }
 
+interface SendOptions {
+  auth?: boolean;
+  body?: unknown;
+  headers?: Record<string, string>;
+  signal?: AbortSignal;
+}
+
 export class DtmClient {
   readonly baseUrl: string;
   readonly #o: DtmClientOptions;
@@ -93,7 +100,15 @@ export class DtmClient {
   }
 
   /** One HTTP exchange with retries; a 401 refreshes the token once. */
-  async #send(method: string, path: string, o: { auth?: boolean; body?: unknown; headers?: Record<string, string>; signal?: AbortSignal } = {}): Promise<Dispatcher.ResponseData> {
+  #send(method: string, path: string, o: SendOptions = {}): Promise<Dispatcher.ResponseData> {
+    return this.#exchange(method, path, o, async (res) => res);
+  }
+
+  /**
+   * An exchange whose successful answer `consume` reads inside the retry: a failure while reading it
+   * (a connection reset, a body timeout) is retried like one before it.
+   */
+  #exchange<T>(method: string, path: string, o: SendOptions, consume: (res: Dispatcher.ResponseData) => Promise<T>): Promise<T> {
     return withRetry(async () => {
       for (let refreshed = false; ; refreshed = true) {
         const headers: Record<string, string> = { accept: 'application/json', ...o.headers };
@@ -103,7 +118,7 @@ export class DtmClient {
           method: method as Dispatcher.HttpMethod, headers, dispatcher: this.#dispatcher,
           ...(o.body !== undefined ? { body: JSON.stringify(o.body) } : {}), ...(o.signal ? { signal: o.signal } : {}),
         });
-        if (res.statusCode < 400) return res;
+        if (res.statusCode < 400) return consume(res);
         const text = await res.body.text();
         let body: unknown = text;
         try {
@@ -121,14 +136,16 @@ export class DtmClient {
     }, { ...(this.#o.retry ? { policy: this.#o.retry } : {}), ...(o.signal ? { signal: o.signal } : {}), ...(this.#o.onRetry ? { onRetry: this.#o.onRetry } : {}) });
   }
 
-  async #json(method: string, path: string, o: Parameters<DtmClient['send']>[2] = {}): Promise<unknown> {
-    const res = await this.#send(method, path, o);
-    const body = await decodedBody(res, `${method} ${path.split('?')[0]}`);
-    return JSON.parse(body.toString('utf8'));
+  async #json(method: string, path: string, o: SendOptions = {}): Promise<unknown> {
+    const read = async (res: Dispatcher.ResponseData) => JSON.parse((await decodedBody(res, `${method} ${path.split('?')[0]}`)).toString('utf8')) as unknown;
+    // A GET is read again from the start when its body breaks off (a page of the feed cut mid-way used
+    // to end the whole run); another method is never sent twice once the server has answered it.
+    if (method === 'GET') return this.#exchange(method, path, o, read);
+    return read(await this.#send(method, path, o));
   }
 
   /** Raw access for routes this class does not wrap (e.g. the issues channel). */
-  send(method: string, path: string, o: { auth?: boolean; body?: unknown; headers?: Record<string, string>; signal?: AbortSignal } = {}) {
+  send(method: string, path: string, o: SendOptions = {}) {
     return this.#json(method, path, o);
   }
 

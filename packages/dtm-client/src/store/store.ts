@@ -29,6 +29,29 @@ export interface PreparedChange {
   references: { type: string; id: string }[];
 }
 
+export interface PendingBinary {
+  id: string;
+  expectedSize: number | null;
+  expectedSha1: string | null;
+  /** Attempts so far. */
+  attempts: number;
+}
+
+/**
+ * The binaries a page's new rows point at, one entry per binary: two DocumentReferences (or two
+ * attachments of one) may point at the same Binary, and one upsert statement may not touch a row
+ * twice (PostgreSQL refuses, and the page could never be applied). The later reference's expectation
+ * wins, as a later one in the feed would; a size or hash either leaves out is taken from the other.
+ */
+export function binariesWanted(fresh: PreparedChange[]): PreparedChange['binaries'] {
+  const byId = new Map<string, PreparedChange['binaries'][number]>();
+  for (const b of fresh.flatMap((c) => c.binaries)) {
+    const before = byId.get(b.id);
+    byId.set(b.id, before ? { id: b.id, size: b.size ?? before.size, sha1: b.sha1 ?? before.sha1 } : b);
+  }
+  return [...byId.values()];
+}
+
 export interface Checkpoint {
   practice: string;
   serverUrl: string;
@@ -132,14 +155,14 @@ export class Store {
            ON CONFLICT (practice, resource_type, id) DO UPDATE SET version_id = excluded.version_id, issues = excluded.issues, quarantined_at = excluded.quarantined_at`,
           [practice, failed.map((c) => c.resourceType), failed.map((c) => c.id), failed.map((c) => c.versionId), failed.map((c) => JSON.stringify(c.issues)), now]);
       }
-      const wanted = fresh.flatMap((c) => c.binaries);
+      const wanted = binariesWanted(fresh);
       if (wanted.length) {
         // A changed expectation (new hash or size) means the document changed: fetch it again.
         await client.query(
           `INSERT INTO dtm_binary AS b (practice, id, state, expected_size, expected_sha1, updated_at)
            SELECT $1, t.id, 'pending', t.size, t.sha1, $5 FROM unnest($2::text[], $3::bigint[], $4::text[]) AS t(id, size, sha1)
            ON CONFLICT (practice, id) DO UPDATE SET state = 'pending', expected_size = excluded.expected_size, expected_sha1 = excluded.expected_sha1,
-             attempts = 0, error = NULL, updated_at = excluded.updated_at
+             attempts = 0, error = NULL, retry_after = NULL, updated_at = excluded.updated_at
            WHERE b.expected_size IS DISTINCT FROM excluded.expected_size OR b.expected_sha1 IS DISTINCT FROM excluded.expected_sha1 OR b.state = 'failed'`,
           [practice, wanted.map((b) => b.id), wanted.map((b) => b.size), wanted.map((b) => b.sha1), now]);
       }
@@ -206,10 +229,16 @@ export class Store {
     }
   }
 
-  async pendingBinaries(practice: string, limit: number): Promise<{ id: string; expectedSize: number | null; expectedSha1: string | null }[]> {
-    const r = await this.pool.query<{ id: string; expected_size: number | null; expected_sha1: string | null }>(
-      `SELECT id, expected_size, expected_sha1 FROM dtm_binary WHERE practice = $1 AND state = 'pending' ORDER BY id LIMIT $2`, [practice, limit]);
-    return r.rows.map((b) => ({ id: b.id, expectedSize: b.expected_size, expectedSha1: b.expected_sha1 }));
+  /**
+   * Binaries due a download attempt: pending ones, and failed ones (still tried again, less often),
+   * whose retry time has come (sync/binaries.ts).
+   */
+  async pendingBinaries(practice: string, limit: number, now: Date): Promise<PendingBinary[]> {
+    const r = await this.pool.query<{ id: string; expected_size: number | null; expected_sha1: string | null; attempts: number }>(
+      `SELECT id, expected_size, expected_sha1, attempts FROM dtm_binary
+        WHERE practice = $1 AND state IN ('pending', 'failed') AND (retry_after IS NULL OR retry_after <= $3)
+        ORDER BY id LIMIT $2`, [practice, limit, now]);
+    return r.rows.map((b) => ({ id: b.id, expectedSize: b.expected_size, expectedSha1: b.expected_sha1, attempts: b.attempts }));
   }
 
   /**
@@ -219,19 +248,22 @@ export class Store {
    */
   async binaryVerified(practice: string, id: string, info: { size: number; sha256: string; contentType: string | null; expectedSize: number | null; expectedSha1: string | null }, now: Date): Promise<boolean> {
     const r = await this.#bookkeepingPool.query(
-      `UPDATE dtm_binary SET state = 'verified', size = $3, sha256 = $4, content_type = $5, error = NULL, attempts = attempts + 1, updated_at = $6
-        WHERE practice = $1 AND id = $2 AND state = 'pending'
+      `UPDATE dtm_binary SET state = 'verified', size = $3, sha256 = $4, content_type = $5, error = NULL, attempts = attempts + 1, retry_after = NULL, updated_at = $6
+        WHERE practice = $1 AND id = $2 AND state IN ('pending', 'failed')
           AND expected_size IS NOT DISTINCT FROM $7 AND expected_sha1 IS NOT DISTINCT FROM $8`,
       [practice, id, info.size, info.sha256, info.contentType, now, info.expectedSize, info.expectedSha1]);
     return r.rowCount === 1;
   }
 
-  /** Counts a failed attempt; true when that was the last one allowed and the binary is now failed. */
-  async binaryFailed(practice: string, id: string, error: string, maxAttempts: number, now: Date): Promise<boolean> {
+  /**
+   * Counts a failed attempt and sets when the next is due; true when the binary is failed: this was
+   * the last attempt allowed, or a later one (failed binaries are still retried).
+   */
+  async binaryFailed(practice: string, id: string, error: string, maxAttempts: number, now: Date, retryAfter: Date): Promise<boolean> {
     const r = await this.#bookkeepingPool.query<{ state: string }>(
-      `UPDATE dtm_binary SET attempts = attempts + 1, error = $3, updated_at = $5,
+      `UPDATE dtm_binary SET attempts = attempts + 1, error = $3, updated_at = $5, retry_after = $6,
          state = CASE WHEN attempts + 1 >= $4 THEN 'failed' ELSE state END
-        WHERE practice = $1 AND id = $2 RETURNING state`, [practice, id, error, maxAttempts, now]);
+        WHERE practice = $1 AND id = $2 AND state IN ('pending', 'failed') RETURNING state`, [practice, id, error, maxAttempts, now, retryAfter]);
     return r.rows[0]?.state === 'failed';
   }
 

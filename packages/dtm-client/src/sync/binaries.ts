@@ -13,7 +13,19 @@ export interface BinaryResult {
   failed: number;
 }
 
-const MAX_ATTEMPTS = 5;
+export const MAX_ATTEMPTS = 5;
+const FIRST_RETRY_MS = 10_000;
+const FAILED_RETRY_MS = 3600_000;
+
+/**
+ * How long a binary waits after its nth failed attempt: 10 s, 20 s, 40 s, 80 s, then (failed, and
+ * reported) hourly. Passes run back to back during an extract and after every long-poll: without a
+ * wait, a document the Source stores a little after its DocumentReference (the DTM answers 404 until
+ * then), or a network outage of a minute, used up every attempt within milliseconds, and a failed
+ * document was never tried again.
+ */
+export const retryDelayMs = (attempts: number): number =>
+  attempts >= MAX_ATTEMPTS ? FAILED_RETRY_MS : FIRST_RETRY_MS * 2 ** (attempts - 1);
 
 /** What is already on disk in a .part file (nothing when there is none): its hashes so far and size. */
 async function hashFile(file: string): Promise<{ sha256: Hash; sha1: Hash; size: number }> {
@@ -82,7 +94,8 @@ export async function fetchBinaries(
   const dir = path.join(o.dir, o.practice);
   await mkdir(dir, { recursive: true });
   for (;;) {
-    const batch = await o.store.pendingBinaries(o.practice, o.parallel * 4);
+    // Each attempt that fails sets a retry time after now, so a pass never takes the same binary twice.
+    const batch = await o.store.pendingBinaries(o.practice, o.parallel * 4, o.now());
     if (batch.length === 0 || o.signal?.aborted) return result;
     let next = 0;
     await Promise.all(Array.from({ length: Math.min(o.parallel, batch.length) }, async () => {
@@ -104,7 +117,8 @@ export async function fetchBinaries(
             res = await o.client.binary(o.practice, b.id, 0, o.signal);
           }
           if (have.size > 0 && res.status !== 206) {
-            throw new Error('the server did not honour the Range request');
+            // A server (or a proxy) may ignore Range and send the whole: take it whole (RFC 9110 14.2).
+            have = { sha256: createHash('sha256'), sha1: createHash('sha1'), size: 0 };
           }
           let size = have.size;
           await saveBody(res.body, part, have.size > 0, (chunk) => {
@@ -116,7 +130,9 @@ export async function fetchBinaries(
           const sha1 = have.sha1.digest('base64');
           const expected256 = /sha-256=:([A-Za-z0-9+/=]+):/.exec(res.reprDigest ?? '')?.[1];
           const problems = [
-            expected256 && expected256 !== sha256 ? 'SHA-256 differs from the server\'s Repr-Digest' : null,
+            // Without the server's digest nothing would check bytes whose attachment gives no size or hash.
+            expected256 === undefined ? 'the server sent no SHA-256 Repr-Digest to verify the bytes against' : null,
+            expected256 !== undefined && expected256 !== sha256 ? 'SHA-256 differs from the server\'s Repr-Digest' : null,
             b.expectedSize !== null && b.expectedSize !== size ? 'size differs from the DocumentReference attachment' : null,
             b.expectedSha1 !== null && b.expectedSha1 !== sha1 ? 'SHA-1 differs from the DocumentReference attachment hash' : null,
           ].filter(Boolean);
@@ -133,8 +149,9 @@ export async function fetchBinaries(
         } catch (err) {
           if (o.signal?.aborted) return;
           const msg = (err as Error).message;
-          // Kept pending (tried again by the next pass) until MAX_ATTEMPTS, then failed and reported.
-          if (await o.store.binaryFailed(o.practice, b.id, msg, MAX_ATTEMPTS, o.now())) {
+          // Kept pending until MAX_ATTEMPTS, then failed and reported; tried again after retryDelayMs.
+          const now = o.now();
+          if (await o.store.binaryFailed(o.practice, b.id, msg, MAX_ATTEMPTS, now, new Date(now.getTime() + retryDelayMs(b.attempts + 1)))) {
             result.failed++;
             onResult(b.id, 'failed', 0, msg);
           }

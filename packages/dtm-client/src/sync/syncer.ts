@@ -58,12 +58,17 @@ function readPage(page: ChangePage, validate: Validate): ReadPage {
 export class Syncer extends SyncEmitter {
   readonly #o: Required<Omit<SyncOptions, 'afterCycle'>> & Pick<SyncOptions, 'afterCycle'>;
   readonly #stop = new AbortController();
-  /** Binaries are fetched alongside the feed, one pass at a time. */
+  /** Binaries are fetched alongside the feed, one pass at a time; it never rejects (see #background). */
   #binaryPass: Promise<void> | null = null;
   /** A follower's checks after a catch-up (#startHousekeeping), one run at a time. */
   #housekeeping: Promise<void> | null = null;
   #housekeepingAgain = false;
-  #housekeepingFailed: { error: unknown } | null = null;
+  /**
+   * The first failure of work running beside the loop (a binaries pass, a follower's checks): the loop
+   * ends the run with it at its next step. Kept here, not left on a promise nobody awaits yet: an
+   * unhandled rejection ends the process (Node's default) without the run being recorded.
+   */
+  #backgroundFailed: { error: unknown } | null = null;
 
   constructor(o: SyncOptions) {
     super();
@@ -95,7 +100,7 @@ export class Syncer extends SyncEmitter {
       practice, mode, pages: 0, received: 0, applied: 0, skipped: 0, quarantined: 0, binariesVerified: 0, binariesFailed: 0,
       resyncs: 0, sourceAsOf: null, lastUpdatedAt: null, stoppedBy: 'up-to-date',
     };
-    this.#housekeepingFailed = null; // a Syncer runs again after a failed run (the CLI's schedule, tests)
+    this.#backgroundFailed = null; // a Syncer runs again after a failed run (the CLI's schedule, tests)
     const cp = await store.ensureCheckpoint(practice, client.baseUrl, now());
     const runId = await store.startRun(practice, mode, now());
     let cursor = cp.cursor;
@@ -118,7 +123,7 @@ export class Syncer extends SyncEmitter {
           summary.stoppedBy = 'signal';
           break;
         }
-        this.#throwIfHousekeepingFailed();
+        this.#throwIfBackgroundFailed();
         let page: ReadPage;
         try {
           // Only a long-poll is cut short by stop(); a page being fetched to apply is fetched whole.
@@ -145,8 +150,11 @@ export class Syncer extends SyncEmitter {
         summary.sourceAsOf = page.watermark.sourceAsOf;
         summary.lastUpdatedAt = page.watermark.lastUpdatedAt;
         if (!page.upToDate && page.nextCursor) {
+          // Settles with the error rather than rejecting: a prefetch left behind when the loop ends
+          // must not become an unhandled rejection.
           prefetched = client.changes(practice, { since: page.nextCursor, limit: this.#o.pageSize })
-            .then((next) => readPage(next, this.#o.validate), (error: unknown) => ({ error }));
+            .then((next): Prefetched => readPage(next, this.#o.validate))
+            .catch((error: unknown) => ({ error }));
         }
         const { prepared } = page;
         const r = await store.applyPage(practice, prepared, page.nextCursor, now(), page.upToDate);
@@ -166,15 +174,19 @@ export class Syncer extends SyncEmitter {
         if (!page.upToDate) {
           // Documents download while the next pages are read and applied, not after.
           if (!this.#binaryPass && prepared.some((c) => c.binaries.length > 0)) {
-            this.#binaryPass = this.#binaries(summary).finally(() => (this.#binaryPass = null));
+            this.#binaryPass = this.#background(this.#binaries(summary)).finally(() => (this.#binaryPass = null));
           }
           waiting = false;
           continue;
         }
         // A one-shot sync refreshes the planner's statistics while its last documents download, so
         // the checks after them start at once: documents change no row counts (issue 7, end to end).
-        if (mode === 'sync') analyzing = this.#analyzeIfGrown(summary);
+        if (mode === 'sync') {
+          analyzing = this.#analyzeIfGrown(summary);
+          analyzing.catch(() => undefined); // awaited below, or on the error path
+        }
         await this.#binaryPass;
+        this.#throwIfBackgroundFailed();
         await this.#binaries(summary);
         if (mode === 'sync') break;
         if (!waiting) this.emit('idle', { practice, sourceAsOf: summary.sourceAsOf, lastUpdatedAt: summary.lastUpdatedAt });
@@ -185,14 +197,14 @@ export class Syncer extends SyncEmitter {
       }
       await this.#binaryPass;
       await this.#housekeeping;
-      this.#throwIfHousekeepingFailed();
+      this.#throwIfBackgroundFailed();
       if (mode === 'sync') {
         await (analyzing ?? this.#analyzeIfGrown(summary));
         await this.#o.afterCycle?.();
       }
       await store.updateRun(runId, { pages: summary.pages, changes: summary.applied, sourceAsOf: summary.sourceAsOf, serverLastUpdated: summary.lastUpdatedAt, finishedAt: now(), outcome: summary.stoppedBy });
     } catch (err) {
-      await this.#binaryPass?.catch(() => undefined);
+      await this.#binaryPass;
       await analyzing?.catch(() => undefined);
       await this.#housekeeping;
       summary.stoppedBy = 'error';
@@ -218,21 +230,26 @@ export class Syncer extends SyncEmitter {
       this.#housekeepingAgain = true;
       return;
     }
-    this.#housekeeping = (async () => {
+    this.#housekeeping = this.#background((async () => {
       do {
         this.#housekeepingAgain = false;
         await this.#analyzeIfGrown(summary);
         await this.#o.afterCycle?.();
       } while (this.#housekeepingAgain && !this.stopping);
-    })().catch((error: unknown) => {
-      this.#housekeepingFailed = { error };
-    }).finally(() => {
+    })()).finally(() => {
       this.#housekeeping = null;
     });
   }
 
-  #throwIfHousekeepingFailed(): void {
-    if (this.#housekeepingFailed) throw this.#housekeepingFailed.error;
+  /** Work beside the loop: its failure is kept for the loop to throw, never left unhandled. */
+  #background(work: Promise<void>): Promise<void> {
+    return work.catch((error: unknown) => {
+      this.#backgroundFailed ??= { error };
+    });
+  }
+
+  #throwIfBackgroundFailed(): void {
+    if (this.#backgroundFailed) throw this.#backgroundFailed.error;
   }
 
   #appliedAtLastAnalyze = 0;
