@@ -112,6 +112,17 @@ describe('dtm-client sync', () => {
     expect(await storeState(session.opened.store.pool, ODS)).toEqual(await serverState(s, ODS));
   });
 
+  it('keeps numbers in the Target exactly as the Source wrote them (7.50 is not 7.5)', async () => {
+    const raw = JSON.stringify({ sourceAsOf: new Date().toISOString(), items: [upsert('Observation', 'obs-precise', { status: 'final', code: { text: 'Haemoglobin' }, valueQuantity: { value: 0 } })] })
+      .replace('"value":0', '"value":7.50,"comparator":"<"').replace('"status":"final"', '"status":"final","extension":[{"url":"https://example.org/x","valueDecimal":3.14159265358979323846264338}]');
+    expect((await ingest(s, ODS, [], { raw })).status).toBe(200);
+    expect((await session.syncer.sync()).applied).toBe(1);
+    const body = (await session.opened.store.pool.query<{ body: string }>("SELECT body FROM dtm_resource WHERE practice = $1 AND resource_type = 'Observation' AND id = 'obs-precise'", [ODS])).rows[0]!.body;
+    expect(body).toContain('"valueQuantity":{"value":7.50,"comparator":"<"}');
+    expect(body).toContain('"valueDecimal":3.14159265358979323846264338');
+    expect(await storeState(session.opened.store.pool, ODS)).toEqual(await serverState(s, ODS));
+  });
+
   it('changes nothing when a page is replayed or an older version arrives after a newer one', async () => {
     const before = await storeState(session.opened.store.pool, ODS);
     const { changes } = await readAll(s, ODS, undefined, 5000);

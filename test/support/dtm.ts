@@ -1,5 +1,5 @@
 // Small HTTP helpers for tests: publish batches and read a whole feed the way a Target would.
-import type { ChangePage, IngestItem, Change } from '@dtm/shared';
+import { parseExact, type ChangePage, type IngestItem, type Change } from '@dtm/shared';
 import type { Api } from './server.ts';
 
 export const SOURCE_AS_OF = () => new Date().toISOString();
@@ -19,20 +19,21 @@ export async function ingest(
   return { status: res.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : {}, headers: res.headers };
 }
 
-export async function page(api: Api, ods: string, params: Record<string, string | number | undefined> = {}) {
+/** A feed page; `exact` parses numbers as written (@dtm/shared parseExact), as a Target that keeps them must. */
+export async function page(api: Api, ods: string, params: Record<string, string | number | undefined> = {}, o: { exact?: boolean } = {}) {
   const q = new URLSearchParams();
   for (const [k, v] of Object.entries(params)) if (v !== undefined) q.set(k, String(v));
   const res = await api.fetch(`/v1/practices/${ods}/changes?${q}`);
-  const body = (await res.json()) as ChangePage & Record<string, unknown>;
+  const body = (o.exact ? parseExact(await res.text()) : await res.json()) as ChangePage & Record<string, unknown>;
   return { status: res.status, body, headers: res.headers };
 }
 
 /** Reads from `since` until upToDate; returns every change in order and the last cursor. */
-export async function readAll(api: Api, ods: string, since?: string, limit = 1000) {
+export async function readAll(api: Api, ods: string, since?: string, limit = 1000, o: { exact?: boolean } = {}) {
   const changes: Change[] = [];
   let cursor = since;
   for (;;) {
-    const { status, body } = await page(api, ods, { since: cursor, limit });
+    const { status, body } = await page(api, ods, { since: cursor, limit }, o);
     if (status !== 200) throw new Error(`feed answered ${status}: ${JSON.stringify(body)}`);
     changes.push(...body.changes);
     cursor = body.nextCursor ?? cursor;

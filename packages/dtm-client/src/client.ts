@@ -3,7 +3,7 @@
 import { promisify } from 'node:util';
 import zlib from 'node:zlib';
 import { Agent, request, type Dispatcher } from 'undici';
-import { PROBLEM_TYPES, SMART_CONFIGURATION_PATH, type ChangePage, type PracticeStatus } from '@dtm/shared';
+import { PROBLEM_TYPES, SMART_CONFIGURATION_PATH, parseExactIfNeeded, type ChangePage, type PracticeStatus } from '@dtm/shared';
 import { HttpError, parseRetryAfter, withRetry, type RetryPolicy } from './http/retry.ts';
 import { TokenSource } from './http/tokens.ts';
 
@@ -67,6 +67,19 @@ export class EpochError extends Error {
     super('the DTM no longer recognises this cursor (epoch changed): a full resync is needed');
     this.name = 'EpochError';
   }
+}
+
+export interface ChangesQuery {
+  since?: string | null;
+  limit?: number;
+  wait?: number;
+  signal?: AbortSignal;
+}
+
+/** A feed page as parsed, and as parsed exactly when that differs (see DtmClient.feedPage). */
+export interface FeedPage {
+  page: ChangePage;
+  exact: ChangePage | null;
 }
 
 interface SendOptions {
@@ -136,12 +149,16 @@ export class DtmClient {
     }, { ...(this.#o.retry ? { policy: this.#o.retry } : {}), ...(o.signal ? { signal: o.signal } : {}), ...(this.#o.onRetry ? { onRetry: this.#o.onRetry } : {}) });
   }
 
-  async #json(method: string, path: string, o: SendOptions = {}): Promise<unknown> {
-    const read = async (res: Dispatcher.ResponseData) => JSON.parse((await decodedBody(res, `${method} ${path.split('?')[0]}`)).toString('utf8')) as unknown;
+  async #text(method: string, path: string, o: SendOptions = {}): Promise<string> {
+    const read = async (res: Dispatcher.ResponseData) => (await decodedBody(res, `${method} ${path.split('?')[0]}`)).toString('utf8');
     // A GET is read again from the start when its body breaks off (a page of the feed cut mid-way used
     // to end the whole run); another method is never sent twice once the server has answered it.
     if (method === 'GET') return this.#exchange(method, path, o, read);
     return read(await this.#send(method, path, o));
+  }
+
+  async #json(method: string, path: string, o: SendOptions = {}): Promise<unknown> {
+    return JSON.parse(await this.#text(method, path, o)) as unknown;
   }
 
   /** Raw access for routes this class does not wrap (e.g. the issues channel). */
@@ -149,14 +166,27 @@ export class DtmClient {
     return this.#json(method, path, o);
   }
 
-  changes(ods: string, p: { since?: string | null; limit?: number; wait?: number; signal?: AbortSignal }): Promise<ChangePage> {
+  changes(ods: string, p: ChangesQuery): Promise<ChangePage> {
+    return this.#changesText(ods, p).then((text) => JSON.parse(text) as ChangePage);
+  }
+
+  /**
+   * A page of changes, and, when its text holds numbers that JSON.parse would change (7.50, 2^53 + 1),
+   * the same page parsed exactly, to store the resources as sent (@dtm/shared exact-json.ts).
+   */
+  async feedPage(ods: string, p: ChangesQuery): Promise<FeedPage> {
+    const text = await this.#changesText(ods, p);
+    return { page: JSON.parse(text) as ChangePage, exact: parseExactIfNeeded(text) as ChangePage | null };
+  }
+
+  #changesText(ods: string, p: ChangesQuery): Promise<string> {
     const q = new URLSearchParams();
     if (p.since) q.set('since', p.since);
     if (p.limit) q.set('limit', String(p.limit));
     if (p.wait) q.set('wait', String(p.wait));
     // Pages are FHIR JSON that compresses many times over (issue 7: extracts over a 70 Mbit/s line).
     const accept = acceptEncodingFor(this.#o.compression ?? 'auto');
-    return this.#json('GET', `/v1/practices/${ods}/changes?${q}`, { headers: { 'accept-encoding': accept }, ...(p.signal ? { signal: p.signal } : {}) }) as Promise<ChangePage>;
+    return this.#text('GET', `/v1/practices/${ods}/changes?${q}`, { headers: { 'accept-encoding': accept }, ...(p.signal ? { signal: p.signal } : {}) });
   }
 
   status(ods: string, signal?: AbortSignal): Promise<PracticeStatus> {

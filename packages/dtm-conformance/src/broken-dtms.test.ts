@@ -28,6 +28,7 @@ const SCENARIOS: Record<string, Scenario> = {
   'sends Retry-After as an HTTP date': { flaws: { retryAfterDate: true }, fails: ['rate.retry-after'] },
   'serves stale data (sourceAsOf 13 h old)': { flaws: { staleHours: 13 }, fails: ['freshness.source-as-of'] },
   'labels a raw deflate page gzip': { flaws: { mislabelledGzip: true }, fails: ['feed.compression'] },
+  'loses decimal precision (7.50 served as 7.5)': { flaws: { lossyNumbers: true }, fails: ['change.decimal-precision'] },
   'no publisher credentials': { flaws: {}, fails: [], publisher: false, args: ['--sample', '3'] },
 };
 
@@ -117,7 +118,7 @@ describe('against deliberately broken DTMs, exactly the right checks fail', () =
   it('skips every write check without publisher credentials, and says so', () => {
     const r = runs.get('no publisher credentials')!.report;
     const skipped = r.results.filter((x) => x.status === 'skip' && x.reason.includes('needs publisher credentials')).map((x) => x.id);
-    expect(skipped).toEqual(['auth.wrong-role', 'change.concurrent', 'change.page-boundary', 'change.binaries', 'issues.answer', 'cutover.lifecycle', 'cutover.frozen', 'cutover.digest', 'cutover.rollback']);
+    expect(skipped).toEqual(['auth.wrong-role', 'change.concurrent', 'change.page-boundary', 'change.binaries', 'change.decimal-precision', 'issues.answer', 'cutover.lifecycle', 'cutover.frozen', 'cutover.digest', 'cutover.rollback']);
     // Read-only parts of write-capable checks still run, and say what they could not test.
     expect(r.results.find((x) => x.id === 'freshness.last-updated')).toMatchObject({ status: 'pass', reason: expect.stringMatching(/not tested: needs publisher credentials/) });
     expect(runs.get('no publisher credentials')!.out.join('\n')).toMatch(/write checks skipped: needs publisher credentials/);

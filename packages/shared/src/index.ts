@@ -3,6 +3,7 @@ export * from './problems.ts';
 export * from './fhir.ts';
 export * from './types.ts';
 export * from './digest.ts';
+export * from './exact-json.ts';
 export * from './calendar/index.ts';
 export * from './uk-core/index.ts';
 export * from './validation/index.ts';

@@ -1,5 +1,5 @@
 // Turns a page from the feed into rows for the store: each upsert validated (never dropped: a failing
-// record is stored and quarantined with its issues), kept as JSON text, and the binaries its
+// record is stored and quarantined with its issues), kept as JSON text as sent, and the binaries its
 // DocumentReference attachments point at noted for download.
 import type { Change } from '@dtm/shared';
 import type { PreparedChange } from '../store/store.ts';
@@ -41,14 +41,20 @@ function referencesOf(resource: Record<string, unknown>): PreparedChange['refere
   return out;
 }
 
-export function prepareChanges(changes: Change[], validate: Validate): PreparedChange[] {
-  return changes.map((c) => {
+/**
+ * `exact`, when given, is the same page parsed with numbers as written (DtmClient.feedPage): bodies
+ * are stored from it, so 7.50 stays 7.50; validation reads `changes`, whose numbers are numbers.
+ */
+export function prepareChanges(changes: Change[], validate: Validate, exact?: Change[]): PreparedChange[] {
+  return changes.map((c, i) => {
     const base = { resourceType: c.resourceType, id: c.id, versionId: Number(c.versionId), lastUpdated: c.lastUpdated, availableAt: c.availableAt };
     if (c.op === 'delete') return { ...base, deleted: true, body: null, issues: [], binaries: [], references: [] };
     // Only errors quarantine a record; warnings (e.g. a resource type a GP record does not use) are
     // reported with it but do not make it invalid.
-    const issues = validate(c.resource).filter((i) => i.severity === 'error');
+    const issues = validate(c.resource).filter((issue) => issue.severity === 'error');
     const r = c.resource as Record<string, unknown>;
-    return { ...base, deleted: false, body: JSON.stringify(c.resource), issues, binaries: attachmentsOf(r), references: referencesOf(r) };
+    const asSent = exact?.[i];
+    const body = JSON.stringify(asSent?.op === 'upsert' && asSent.id === c.id ? asSent.resource : c.resource);
+    return { ...base, deleted: false, body, issues, binaries: attachmentsOf(r), references: referencesOf(r) };
   });
 }

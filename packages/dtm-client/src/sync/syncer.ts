@@ -13,7 +13,7 @@
  * a safe place to be killed.
  */
 import type { ChangePage } from '@dtm/shared';
-import type { DtmClient } from '../client.ts';
+import type { DtmClient, FeedPage } from '../client.ts';
 import { EpochError } from '../client.ts';
 import type { PreparedChange, Store } from '../store/store.ts';
 import { SyncEmitter, type SyncSummary } from './events.ts';
@@ -51,8 +51,11 @@ interface ReadPage extends Pick<ChangePage, 'watermark' | 'nextCursor' | 'upToDa
   prepared: PreparedChange[];
 }
 
-function readPage(page: ChangePage, validate: Validate): ReadPage {
-  return { watermark: page.watermark, nextCursor: page.nextCursor, upToDate: page.upToDate, count: page.changes.length, prepared: prepareChanges(page.changes, validate) };
+function readPage({ page, exact }: FeedPage, validate: Validate): ReadPage {
+  return {
+    watermark: page.watermark, nextCursor: page.nextCursor, upToDate: page.upToDate, count: page.changes.length,
+    prepared: prepareChanges(page.changes, validate, exact?.changes),
+  };
 }
 
 export class Syncer extends SyncEmitter {
@@ -133,7 +136,7 @@ export class Syncer extends SyncEmitter {
             if ('error' in got) throw got.error;
             page = got;
           } else {
-            page = readPage(await client.changes(practice, { since: cursor, limit: this.#o.pageSize, ...(waiting ? { wait: this.#o.waitSeconds, signal: this.#stop.signal } : {}) }), this.#o.validate);
+            page = readPage(await client.feedPage(practice, { since: cursor, limit: this.#o.pageSize, ...(waiting ? { wait: this.#o.waitSeconds, signal: this.#stop.signal } : {}) }), this.#o.validate);
           }
         } catch (err) {
           if (this.#stop.signal.aborted) continue;
@@ -152,7 +155,7 @@ export class Syncer extends SyncEmitter {
         if (!page.upToDate && page.nextCursor) {
           // Settles with the error rather than rejecting: a prefetch left behind when the loop ends
           // must not become an unhandled rejection.
-          prefetched = client.changes(practice, { since: page.nextCursor, limit: this.#o.pageSize })
+          prefetched = client.feedPage(practice, { since: page.nextCursor, limit: this.#o.pageSize })
             .then((next): Prefetched => readPage(next, this.#o.validate))
             .catch((error: unknown) => ({ error }));
         }

@@ -2,7 +2,7 @@
 // updates and deletes (several batches at once) while a reader pages through the feed, and the reader
 // must end with exactly what was published. Binaries keep their digest and resume with Range.
 import { createHash, randomBytes } from 'node:crypto';
-import { HEADERS } from '@dtm/shared';
+import { HEADERS, parseExact } from '@dtm/shared';
 import { CheckContext, FeedError, deleteItem, upsertItem, versionNumber, type WireChange } from '../context.ts';
 import { NEEDS_PUBLISHER, fail, pass, skip, type Check, type Outcome } from '../types.ts';
 
@@ -234,4 +234,55 @@ async function downloadChecks(ctx: CheckContext, id: string, known: { content: B
   return pass(`${known ? 'uploaded, then ' : ''}downloaded ${whole.body.length} bytes: SHA-256 matches Repr-Digest; resumed from byte ${from} with 206 and the right Content-Range${known ? '; a wrong digest was refused' : ''}`, { exchange: part.exchange });
 }
 
-export const CHANGE_CHECKS: Check[] = [concurrentPublish, pageBoundary, binaries];
+/** Decimals whose text JSON.parse and JSON.stringify would change: a trailing zero, and more digits than a double holds. */
+const PRECISE = ['7.50', '3.14159265358979323846264338'];
+
+/** The raw text of the feed after `since` (up to `pages` pages of 50), as the DTM sent it. */
+async function feedText(ctx: CheckContext, since: string | null, pages = 20): Promise<{ text: string; exchange: number }> {
+  let text = '';
+  let exchange = -1;
+  for (let cursor = since, i = 0; i < pages; i++) {
+    const { res, page } = await ctx.page(ctx.consumer, { since: cursor, limit: 50 }, { label: 'read the probe back' });
+    if (!page) throw new FeedError(`GET changes answered ${res.status}`, res.exchange);
+    text += res.body.toString('utf8');
+    exchange = res.exchange;
+    if (page.upToDate || !page.nextCursor) break;
+    cursor = page.nextCursor;
+  }
+  return { text, exchange };
+}
+
+export const decimalPrecision: Check = {
+  id: 'change.decimal-precision',
+  title: 'Decimals come back with the precision they were published with, and a change of precision is a change',
+  group: 'change',
+  requirement:
+    'FHIR R4 (Datatypes, decimal): "the precision of the decimal value has significance" (7.50 is not 7.5); ' +
+    'roadmap item: the extract is the whole record and "no clinical data" may be lost.',
+  needsPublisher: true,
+  async run(ctx) {
+    if (!ctx.publisher) return skip(NEEDS_PUBLISHER);
+    const id = ctx.probeId('dec');
+    // JSON.rawJSON (via parseExact) so that the request carries 7.50, not 7.5.
+    const probe = (value: string) => parseExact(JSON.stringify({ ...ctx.probeResource(id, 1), extension: [{ url: 'https://dtm-conformance.invalid/precision', valueDecimal: 0 }, { url: 'https://dtm-conformance.invalid/digits', valueDecimal: 1 }] })
+      .replace('"valueDecimal":0', `"valueDecimal":${value}`).replace('"valueDecimal":1', `"valueDecimal":${PRECISE[1]!}`)) as Record<string, unknown>;
+    const start = await ctx.endCursor();
+    try {
+      const r1 = await ctx.publish([upsertItem(probe(PRECISE[0]!))], { label: 'publish decimals 7.50 and 3.14159265358979323846264338' });
+      if (r1.status !== 200 && r1.status !== 201) return fail(`publishing answered ${r1.status}`, { exchange: r1.exchange });
+      const back = await feedText(ctx, start);
+      const lost = PRECISE.filter((v) => !back.text.includes(`"valueDecimal":${v}`));
+      if (lost.length) return fail(`the feed did not carry ${lost.join(' and ')} as published (JSON numbers re-serialised as doubles lose precision)`, { exchange: back.exchange });
+      const r2 = await ctx.publish([upsertItem(probe('7.5'))], { label: 'publish 7.5 where 7.50 was' });
+      const updated = (r2.json as { updated?: unknown } | undefined)?.updated;
+      if (r2.status !== 200 || updated !== 1) {
+        return fail(`changing 7.50 to 7.5 answered ${r2.status} with updated=${String(updated)}: a change of precision was not taken as a change`, { exchange: r2.exchange });
+      }
+      return pass(`7.50 and a 27-digit decimal came back as published, and 7.50 changed to 7.5 made a new version`, { exchange: r2.exchange });
+    } finally {
+      await ctx.publish([deleteItem('List', id)], { label: 'clean up' });
+    }
+  },
+};
+
+export const CHANGE_CHECKS: Check[] = [concurrentPublish, pageBoundary, binaries, decimalPrecision];

@@ -7,7 +7,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { deflateRawSync } from 'node:zlib';
 import { decodeJwt, decodeProtectedHeader, importJWK, jwtVerify, type JWK } from 'jose';
-import { ASSERTION_ALGORITHMS, CLIENT_ASSERTION_TYPE, NHS_NUMBER_SYSTEM, OPENAPI_PATH, SCOPES, generateClientKeyPair, nhsNumberFromSerial } from '@dtm/shared';
+import { ASSERTION_ALGORITHMS, CLIENT_ASSERTION_TYPE, NHS_NUMBER_SYSTEM, OPENAPI_PATH, SCOPES, generateClientKeyPair, nhsNumberFromSerial, parseExact } from '@dtm/shared';
 
 export interface FakeDtmFlaws {
   /** Accept an assertion whose jti was already used. */
@@ -26,6 +26,8 @@ export interface FakeDtmFlaws {
   staleHours?: number;
   /** Answer a client that accepts gzip with a raw deflate body labelled `Content-Encoding: gzip` (a classic mix-up). */
   mislabelledGzip?: boolean;
+  /** Parse published resources with plain JSON.parse, so 7.50 is stored and served as 7.5. */
+  lossyNumbers?: boolean;
 }
 
 export interface FakeCredential {
@@ -334,7 +336,8 @@ export async function startFakeDtm(o: { flaws?: FakeDtmFlaws; ods?: string; rate
     }
 
     if (ingest && what === 'changes' && method === 'POST') {
-      const batch = JSON.parse((await body(req)).toString('utf8') || '{}') as { sourceAsOf?: string; items?: Record<string, unknown>[] };
+      const text = (await body(req)).toString('utf8') || '{}';
+      const batch = (flaws.lossyNumbers ? JSON.parse(text) : parseExact(text)) as { sourceAsOf?: string; items?: Record<string, unknown>[] };
       if (!batch.sourceAsOf || Number.isNaN(Date.parse(batch.sourceAsOf)) || !Array.isArray(batch.items) || batch.items.length === 0) return problem(res, 400, 'sourceAsOf and items are required');
       const items = batch.items.map((i) => {
         const r = i.resource as Record<string, unknown> | undefined;

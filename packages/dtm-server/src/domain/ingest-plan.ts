@@ -1,6 +1,6 @@
 // Pure logic of an ingest batch: given the items and the current state of the resources they touch,
 // decide what to write. No I/O, so every rule is testable alone.
-import { isR4ResourceType, isUpsertItem, type FhirResource, type IngestItem } from '@dtm/shared';
+import { isR4ResourceType, isUpsertItem, parseExactIfNeeded, type FhirResource, type IngestBatch, type IngestItem } from '@dtm/shared';
 import { contentHash, withMeta } from './content-hash.ts';
 import { badRequest, type ProblemDetailItem } from '../errors.ts';
 import { isRealInstant } from './instant.ts';
@@ -69,6 +69,25 @@ export function checkItems(items: IngestItem[]): void {
  * a batch: each effective item gives a new version and the last one is written (the feed is a
  * compacted log, so readers see the latest version once).
  */
+/**
+ * The batch with each upsert's resource as the Source wrote it, numbers included: the body Express
+ * parsed holds doubles (7.50 became 7.5), and the stored body and its content hash are made from the
+ * resource (shared/exact-json.ts). Re-read from the request's bytes only when they hold such a
+ * number. resourceType and id stay the ones request validation checked.
+ */
+export function withExactResources(batch: IngestBatch, rawBody: Buffer): IngestBatch {
+  const exact = parseExactIfNeeded(rawBody.toString('utf8')) as { items?: { resource?: unknown }[] } | null;
+  if (!Array.isArray(exact?.items)) return batch;
+  return {
+    ...batch,
+    items: batch.items.map((item, i) => {
+      const resource = exact.items![i]?.resource;
+      if (!isUpsertItem(item) || !resource || typeof resource !== 'object') return item;
+      return { ...item, resource: { ...(resource as FhirResource), resourceType: item.resource.resourceType, id: item.resource.id } };
+    }),
+  };
+}
+
 /**
  * Content hashes of the upserts, by item index. Computed before the transaction: it is the costliest
  * step of a batch (canonical JSON plus SHA-256) and needs no lock.

@@ -41,6 +41,24 @@ describe('POST /v1/ingest/practices/{ods}/changes', () => {
     expect(await feedState('B10002')).toEqual(['upsert:Patient/p1@2']);
   });
 
+  it('carries numbers exactly as the Source wrote them, and a change of precision is a change', async () => {
+    // FHIR R4 decimals: precision is part of the value (7.50 is not 7.5); digits beyond a double's.
+    const text = (value: string) => JSON.stringify({ sourceAsOf: new Date().toISOString(), items: [upsert('Observation', 'o1', { status: 'final', valueQuantity: { value: 0 } })] })
+      .replace('"value":0', `"value":${value}`);
+    const send = (value: string) => ingest(s, 'B10019', [], { raw: text(value) });
+    const served = async () => {
+      const res = await s.fetch('/v1/practices/B10019/changes?limit=10', { headers: { 'accept-encoding': 'identity' } });
+      return /"valueQuantity":\{"value":([^}]*)\}/.exec(await res.text())?.[1];
+    };
+    for (const [value, effect] of [['7.50', 'created'], ['7.50', 'unchanged'], ['7.5', 'updated'], ['7.50', 'updated'], ['3.14159265358979323846264338', 'updated'],
+      ['12345678901234567890', 'updated'], ['-0', 'updated'], ['1e400', 'updated'], ['1E+400', 'updated']] as const) {
+      const r = await send(value);
+      expect(r.status, value).toBe(200);
+      expect(r.body[effect], `${value} ${effect}`).toBe(1);
+      expect(await served()).toBe(value);
+    }
+  });
+
   it('keeps a tombstone for a delete, ignores deleting what is absent, and counts both', async () => {
     await ingest(s, 'B10003', [upsert('Observation', 'o1'), upsert('Observation', 'o2')]);
     const r = await ingest(s, 'B10003', [del('Observation', 'o1'), del('Observation', 'never')]);

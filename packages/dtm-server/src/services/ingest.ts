@@ -5,7 +5,7 @@ import { AVAILABILITY_LIMIT_SECONDS, INGEST_LIMITS, PROBLEM_TYPES, type IngestBa
 import { inTransaction, type Pool } from '../db/pool.ts';
 import { DtmError, badRequest } from '../errors.ts';
 import type { Clock } from '../clock.ts';
-import { checkItems, countDeltas, hashItems, keysOf, planBatch } from '../domain/ingest-plan.ts';
+import { checkItems, countDeltas, hashItems, keysOf, planBatch, withExactResources } from '../domain/ingest-plan.ts';
 import { isRealInstant } from '../domain/instant.ts';
 import * as practices from '../repo/practices.ts';
 import * as resources from '../repo/resources.ts';
@@ -31,11 +31,12 @@ function checkSourceAsOf(sourceAsOf: string, now: Date, pointer: string): void {
 export async function ingestBatch(
   deps: { pool: Pool; clock: Clock },
   ods: string,
-  batch: IngestBatch,
+  parsed: IngestBatch,
   rawBody: Buffer,
   idempotencyKey: string | undefined,
 ): Promise<IngestOutcome> {
   const now = deps.clock.now();
+  const batch = withExactResources(parsed, rawBody);
   checkSourceAsOf(batch.sourceAsOf, now, '/body/sourceAsOf');
   checkItems(batch.items);
   const requestHash = createHash('sha256').update(rawBody).digest();
