@@ -2,11 +2,12 @@
 // shape (which index, any sort) and the buffers a page touches at each table size.
 import pg from 'pg';
 // The server's own statement and the planner setting it runs under (readChanges).
+import { FEED_LIMITS } from '@dtm/shared';
 import { FEED_PAGE_PLANNER_SETTINGS, FEED_PAGE_SQL } from '../packages/dtm-server/src/repo/changes.ts';
 
 export interface PlanSummary {
   page: string;
-  /** Node types from the top, with the index each scan uses, e.g. "Limit > Index Scan (resource_feed)". */
+  /** Node types from the top, with the index each scan uses, e.g. "Limit > WindowAgg > Index Scan (resource_feed)". */
   shape: string;
   sorts: boolean;
   rows: number;
@@ -65,7 +66,7 @@ export async function explainFeedPage(
     await c.query(`PREPARE feed_page AS ${FEED_PAGE_SQL}`);
     const explain = async () => {
       const r = await c.query<{ 'QUERY PLAN': [{ Plan: PlanNode; 'Planning Time': number; 'Execution Time': number }] }>(
-        `EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) EXECUTE feed_page('${ods}', '${txid}', ${seq}, ${limit + 1})`,
+        `EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) EXECUTE feed_page('${ods}', '${txid}', ${seq}, ${limit + 1}, ${FEED_LIMITS.pageBodyBytes})`,
       );
       return r.rows[0]!['QUERY PLAN'][0];
     };

@@ -1,6 +1,7 @@
 // Configuration from DTM_* environment variables (and DATABASE_URL), typed and validated at start-up:
 // a bad value stops the process with a message naming the variable. There are no default secrets.
 import path from 'node:path';
+import { FEED_LIMITS } from '@dtm/shared';
 
 export interface Config {
   host: string;
@@ -12,6 +13,8 @@ export interface Config {
   dataDir: string;
   logLevel: string;
   maxBatchBytes: number;
+  /** A feed page ends before a change that would start past this many bytes of bodies. */
+  feedPageBytes: number;
   maxBinaryBytes: number;
   statementTimeoutMs: number;
   idleInTransactionTimeoutMs: number;
@@ -45,6 +48,7 @@ export const ENV_VARS: EnvVarDoc[] = [
   { name: 'DTM_DATA_DIR', default: './.dtm-data', description: 'Directory for the embedded PostgreSQL (persistent across restarts).' },
   { name: 'DTM_LOG_LEVEL', default: 'info', description: 'pino log level: fatal, error, warn, info, debug, trace, silent.' },
   { name: 'DTM_MAX_BATCH_BYTES', default: '67108864', description: 'Largest ingest request body in bytes (413 beyond).' },
+  { name: 'DTM_FEED_PAGE_BYTES', default: '33554432', description: 'A feed page ends before a change whose resource would start past this many bytes of resources (it always holds one change): bounds a page of large resources in memory.' },
   { name: 'DTM_MAX_BINARY_BYTES', default: '2147483648', description: 'Largest binary upload in bytes (413 beyond).' },
   { name: 'DTM_STATEMENT_TIMEOUT_MS', default: '30000', description: 'PostgreSQL statement_timeout for every pooled connection.' },
   { name: 'DTM_IDLE_TX_TIMEOUT_MS', default: '60000', description: 'PostgreSQL idle_in_transaction_session_timeout: an abandoned transaction would hold its practice\'s write lock.' },
@@ -118,6 +122,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     dataDir: path.resolve(env.DTM_DATA_DIR ?? '.dtm-data'),
     logLevel,
     maxBatchBytes: int(env, 'DTM_MAX_BATCH_BYTES', 64 * 1024 * 1024, 1024, 2 ** 31),
+    feedPageBytes: int(env, 'DTM_FEED_PAGE_BYTES', FEED_LIMITS.pageBodyBytes, 1024, 2 ** 28),
     maxBinaryBytes: int(env, 'DTM_MAX_BINARY_BYTES', 2 * 1024 ** 3, 1, 2 ** 40),
     statementTimeoutMs: int(env, 'DTM_STATEMENT_TIMEOUT_MS', 30_000, 100, 3_600_000),
     idleInTransactionTimeoutMs: int(env, 'DTM_IDLE_TX_TIMEOUT_MS', 60_000, 1000, 3_600_000),

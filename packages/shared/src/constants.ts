@@ -17,6 +17,12 @@ export const FEED_LIMITS = {
   defaultLimit: 1000,
   maxLimit: 5000,
   maxWaitSeconds: 60,
+  /**
+   * A page ends before a change that would start past this many bytes of resource bodies (it always
+   * holds at least one change): pages of large resources (inline attachments, Binary resources) stay
+   * bounded in the server's memory and under V8's string limit, instead of failing for good.
+   */
+  pageBodyBytes: 32 * 1024 * 1024,
 } as const;
 
 export const INGEST_LIMITS = {

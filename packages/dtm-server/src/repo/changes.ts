@@ -18,6 +18,7 @@
 // outside the practice can hold its feed back: a long transaction elsewhere in the cluster, or a large
 // batch for another practice, does not delay this practice's readers. The cost is one writer at a time
 // per practice, which is how a Source system publishes a practice anyway.
+import { FEED_LIMITS } from '@dtm/shared';
 import type { Pool, PoolClient } from '../db/pool.ts';
 import type { FeedPosition } from '../domain/cursor.ts';
 import { TIMESTAMPTZ_AS_ISO } from './timestamps.ts';
@@ -34,18 +35,28 @@ export interface ChangeRow {
   last_updated: string;
   available_at: string;
   source_updated_at: string | null;
+  /** The change would start past FEED_LIMITS.pageBodyBytes of bodies: its body is not read (null), and the page ends before it. */
+  over_budget: boolean;
 }
+
+/** Bytes of the bodies before this change in the page (octet_length reads a TOASTed body's size from its header). */
+const STARTS_AT = 'sum(COALESCE(octet_length(r.body), 0)) OVER page - COALESCE(octet_length(r.body), 0)';
 
 /**
  * The feed page statement, exported so that tests and the estate benchmark explain the very text the
  * server runs. Positions are selected as text (xid8 and bigint exceed JS numbers) under other names:
- * ORDER BY on a text alias would sort lexicographically ("10" < "9") and bypass the index.
+ * ORDER BY on a text alias would sort lexicographically ("10" < "9") and bypass the index. A running
+ * sum of body sizes in feed order ($5 is FEED_LIMITS.pageBodyBytes) leaves out the bodies of changes
+ * that would start past the page's byte budget, so a run of large resources never loads `limit` of
+ * them: the page ends before the first such change (services/feed.ts).
  */
 export const FEED_PAGE_SQL = `SELECT r.txid::text AS txid_text, r.seq::text AS seq_text, r.resource_type, r.id, r.version_id,
-                  r.deleted, r.body, r.last_updated, r.available_at, r.source_updated_at
+                  r.deleted, CASE WHEN ${STARTS_AT} < $5 THEN r.body END AS body, r.last_updated, r.available_at, r.source_updated_at,
+                  ${STARTS_AT} >= $5 AS over_budget
              FROM resource r
             WHERE r.practice = $1
               AND (r.txid, r.seq) > ($2::xid8, $3::bigint)
+           WINDOW page AS (ORDER BY r.txid, r.seq ROWS UNBOUNDED PRECEDING)
             ORDER BY r.txid, r.seq
             LIMIT $4`;
 
@@ -65,13 +76,13 @@ export const FEED_PAGE_SQL = `SELECT r.txid::text AS txid_text, r.seq::text AS s
  */
 export const FEED_PAGE_PLANNER_SETTINGS = 'SET LOCAL enable_sort = off';
 
-/** Up to `limit` changes after `after`, oldest first. */
-export async function readChanges(pool: Pool, ods: string, after: FeedPosition, limit: number): Promise<ChangeRow[]> {
+/** Up to `limit` changes after `after`, oldest first; those past `pageBodyBytes` of bodies come without theirs. */
+export async function readChanges(pool: Pool, ods: string, after: FeedPosition, limit: number, pageBodyBytes: number = FEED_LIMITS.pageBodyBytes): Promise<ChangeRow[]> {
   const client = await pool.connect();
   try {
     // One round trip for both: a transaction, so that SET LOCAL ends with it.
     await client.query(`BEGIN READ ONLY; ${FEED_PAGE_PLANNER_SETTINGS}`);
-    const res = await client.query<ChangeRow>({ name: 'feed-page', text: FEED_PAGE_SQL, values: [ods, after.txid, after.seq, limit], types: TIMESTAMPTZ_AS_ISO });
+    const res = await client.query<ChangeRow>({ name: 'feed-page', text: FEED_PAGE_SQL, values: [ods, after.txid, after.seq, limit, pageBodyBytes], types: TIMESTAMPTZ_AS_ISO });
     await client.query('COMMIT');
     return res.rows;
   } catch (err) {

@@ -43,6 +43,36 @@ describe('GET /v1/practices/{ods}/changes', () => {
     expect(empty.body).toMatchObject({ changes: [], upToDate: true, nextCursor: first.body.nextCursor });
   });
 
+  it('ends a page before the change that would take it past its byte budget, and loses nothing', async () => {
+    const small = await startTestServer({ env: { DTM_FEED_PAGE_BYTES: '4096' } });
+    try {
+      const text = (n: number) => 'x'.repeat(n);
+      // One resource larger than the whole budget, then a run of about 1.5 KB each, and a deletion.
+      const items = [upsert('Basic', 'big', { code: { text: text(10_000) } }), ...Array.from({ length: 12 }, (_, i) => upsert('Basic', `b${i}`, { code: { text: text(1400) } }))];
+      expect((await ingestAt(small, 'C10009', items)).status).toBe(200);
+      expect((await ingestAt(small, 'C10009', [del('Basic', 'b3')])).status).toBe(200);
+      const first = await page(small, 'C10009', { limit: 10 });
+      // The large one comes alone (a page always holds one change), and the page says more follow.
+      expect(first.body.changes.map((c) => c.id)).toEqual(['big']);
+      expect(first.body.upToDate).toBe(false);
+      const sizes: number[] = [];
+      let cursor = first.body.nextCursor!;
+      const seen = ['big'];
+      for (;;) {
+        const p = await page(small, 'C10009', { since: cursor, limit: 10 });
+        sizes.push(p.body.changes.length);
+        seen.push(...p.body.changes.map((c) => c.id));
+        cursor = p.body.nextCursor!;
+        if (p.body.upToDate) break;
+        expect(p.body.changes.reduce((n, c) => n + (c.op === 'upsert' ? JSON.stringify(c.resource).length : 0), 0)).toBeLessThan(4096 + 1600);
+      }
+      expect(seen).toEqual(['big', ...Array.from({ length: 12 }, (_, i) => `b${i}`).filter((id) => id !== 'b3'), 'b3']);
+      expect(Math.max(...sizes)).toBeLessThan(10); // pages ended on bytes, not on limit
+    } finally {
+      await small.stop();
+    }
+  });
+
   it('moves a changed resource to the end and serves only its latest version (compacted log)', async () => {
     await ingest(s, 'C10002', [upsert('Patient', 'a'), upsert('Patient', 'b'), upsert('Patient', 'c')]);
     const mid = await readAll(s, 'C10002');

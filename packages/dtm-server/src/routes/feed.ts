@@ -51,6 +51,7 @@ export function feedRouter(deps: AppDeps): Router {
         since: q.since,
         limit: Number(q.limit ?? FEED_LIMITS.defaultLimit),
         waitSeconds: Number(q.wait ?? 0),
+        pageBytes: deps.config.feedPageBytes,
         signal: abort.signal,
       });
       // The weekend cutover's book-keeping: a read with no `since` is a full initial extract (CSMP

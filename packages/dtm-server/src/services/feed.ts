@@ -41,6 +41,8 @@ export interface FeedRequest {
   since: string | undefined;
   limit: number;
   waitSeconds: number;
+  /** The page's byte budget for bodies (DTM_FEED_PAGE_BYTES); FEED_LIMITS.pageBodyBytes when absent. */
+  pageBytes?: number;
   /** Aborted when the client goes away or the server shuts down. */
   signal: AbortSignal;
 }
@@ -164,20 +166,22 @@ async function pageFrom(deps: FeedDeps, req: FeedRequest, source: FeedSource): P
   const deadline = Date.now() + req.waitSeconds * 1000;
   // Taken before each read, so a change announced between the read and the wait still wakes us.
   let seen = deps.notifier.generation(req.ods);
-  let rows = await changes.readChanges(db, req.ods, pos, req.limit + 1);
+  let rows = await changes.readChanges(db, req.ods, pos, req.limit + 1, req.pageBytes);
   let waited = false;
   let recheckMs = RECHECK_MS;
   while (rows.length === 0 && !req.signal.aborted && Date.now() < deadline) {
     const notified = await deps.notifier.waitForChange(req.ods, Math.min(recheckMs, deadline - Date.now()), req.signal, seen);
     seen = deps.notifier.generation(req.ods);
-    rows = await changes.readChanges(db, req.ods, pos, req.limit + 1);
+    rows = await changes.readChanges(db, req.ods, pos, req.limit + 1, req.pageBytes);
     waited = true;
     if (source.replica) recheckMs = notified ? REPLAY_RECHECK_FIRST_MS : Math.min(recheckMs * 2, RECHECK_MS);
   }
   if (waited) practice = await requirePractice(db, req.ods);
 
-  const upToDate = rows.length <= req.limit;
-  const page = upToDate ? rows : rows.slice(0, req.limit);
+  // The page ends at `limit` changes, or before the first change past its byte budget (repo/changes.ts).
+  const cut = rows.findIndex((r) => r.over_budget);
+  const upToDate = cut === -1 && rows.length <= req.limit;
+  const page = rows.slice(0, Math.min(req.limit, cut === -1 ? rows.length : cut));
   const last = page.at(-1);
   const cursors = new CursorEncoder(epoch);
   const nextCursor = last ? cursors.encode(changes.positionOf(last)) : (req.since ?? null);

@@ -770,7 +770,7 @@ export interface components {
             changes: components["schemas"]["Change"][];
             /** @description Pass as `since` for the next page. Equal to the request's `since` when the page is empty. */
             nextCursor: components["schemas"]["Cursor"] | null;
-            /** @description True when no further change is readable now. */
+            /** @description True when no further change is readable now. A page may hold fewer than `limit` changes and still not be up to date (its resources reached 32 MiB). */
             upToDate: boolean;
             watermark: components["schemas"]["Watermark"];
         };
@@ -1662,7 +1662,7 @@ export interface operations {
             query?: {
                 /** @description An opaque cursor from a previous page's `nextCursor` or a change's `cursor`. Omit to start from the beginning. */
                 since?: components["schemas"]["Cursor"];
-                /** @description Maximum number of changes in the page. */
+                /** @description Maximum number of changes in the page. A page also ends before a change whose resource would start past 32 MiB of resources in it (it always holds at least one change); `upToDate` is then false. */
                 limit?: number;
                 /** @description When the reader is up to date, hold the request open for up to this many seconds until a change commits. */
                 wait?: number;
