@@ -1,5 +1,5 @@
 // Every access to /v1 and the token endpoint goes into the append-only access log once the response
-// is finished: who, what (practice, route, counts, cursor range), when, from where, result.
+// is finished or abandoned: who, what (practice, route, counts, cursor range), when, from where, result.
 import type { Request, RequestHandler, Response } from 'express';
 import type { AppDeps } from '../app.ts';
 import { appendAccess } from '../repo/audit.ts';
@@ -29,7 +29,9 @@ export function accessLog(deps: AppDeps): RequestHandler {
   return (req, res, next) => {
     // Read now: by 'finish' a refused upload's socket may be destroyed, and req.ip would then throw.
     const ip = req.ip ?? null;
-    res.on('finish', () => {
+    // 'close', not 'finish': a download the client abandons part-way never finishes, and is still an
+    // access on record (outcome 'aborted').
+    res.on('close', () => {
       const facts = auditFacts(res);
       const principal = res.locals.principal as Principal | undefined;
       appendAccess(deps.bookkeepingPool, {
@@ -40,7 +42,7 @@ export function accessLog(deps: AppDeps): RequestHandler {
         method: req.method,
         route: routeOf(req),
         status: res.statusCode,
-        outcome: outcomeOf(res.statusCode),
+        outcome: res.writableFinished ? outcomeOf(res.statusCode) : 'aborted',
         resources: facts.resources ?? 0,
         binaries: facts.binaries ?? 0,
         cursorFrom: facts.cursorFrom ?? null,

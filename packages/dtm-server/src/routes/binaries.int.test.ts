@@ -103,3 +103,30 @@ describe('binaries', () => {
     expect((await get('F10001', 'bad$id')).status).toBe(400);
   });
 });
+
+describe('a download abandoned part-way', () => {
+  it('is on record in the access log, as aborted', { timeout: 60_000 }, async () => {
+    const big = await startTestServer({ env: { DTM_MAX_BINARY_BYTES: String(64 * 1024 * 1024) } });
+    try {
+      // Larger than loopback's socket buffers, so the server is still writing when the client goes.
+      const body = randomBytes(24 * 1024 * 1024);
+      const up = await big.fetch('/v1/ingest/practices/F10009/binaries/big1', { method: 'PUT', headers: { 'content-type': 'application/pdf' }, body });
+      expect(up.status).toBe(201);
+      const abort = new AbortController();
+      const res = await big.fetch('/v1/practices/F10009/binaries/big1', { signal: abort.signal });
+      expect(res.status).toBe(200);
+      const reader = res.body!.getReader();
+      await reader.read();
+      abort.abort();
+      let rows: { status: number; outcome: string; binaries: number }[] = [];
+      for (let i = 0; i < 50 && rows.length === 0; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        rows = (await big.pool.query<{ status: number; outcome: string; binaries: number }>(
+          "SELECT status, outcome, binaries FROM access_log WHERE practice = 'F10009' AND method = 'GET' AND route LIKE '%/binaries/%'")).rows;
+      }
+      expect(rows).toEqual([{ status: 200, outcome: 'aborted', binaries: 1 }]);
+    } finally {
+      await big.stop();
+    }
+  });
+});

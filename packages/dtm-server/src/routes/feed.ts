@@ -1,6 +1,6 @@
 // Target side: read a practice's changes, binaries and freshness. Each route reads as a checklist:
 // authorise the practice, rate-limit, count the retrieval, handle. Handlers are thin.
-import { Router, type Request } from 'express';
+import { Router, type Request, type Response } from 'express';
 import { FEED_LIMITS, HEADERS } from '@dtm/shared';
 import type { AppDeps } from '../app.ts';
 import { listPracticeSummaries, practiceStatus, readFeed, type ReplicaFallback } from '../services/feed.ts';
@@ -14,6 +14,17 @@ import { recordFeedRead } from '../services/migrations.ts';
 import { sendJsonPage } from '../http/compression.ts';
 
 const param = (req: Request, name: string) => String(req.params[name]);
+
+/** Until the response can take more, or is gone: a client that goes away never drains it. */
+const drainedOrClosed = (res: Response) => new Promise<void>((resolve) => {
+  const done = () => {
+    res.off('drain', done);
+    res.off('close', done);
+    resolve();
+  };
+  res.once('drain', done);
+  res.once('close', done);
+});
 
 export function feedRouter(deps: AppDeps): Router {
   const r = Router();
@@ -101,7 +112,7 @@ export function feedRouter(deps: AppDeps): Router {
       return;
     }
     for await (const part of binaryBytes(deps.pool, row, span)) {
-      if (!res.write(part)) await new Promise((resolve) => res.once('drain', resolve));
+      if (!res.write(part)) await drainedOrClosed(res);
       if (res.destroyed) return;
     }
     res.end();

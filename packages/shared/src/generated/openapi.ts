@@ -976,8 +976,11 @@ export interface components {
             method: string;
             route: string;
             status: number;
-            /** @enum {string} */
-            outcome: "ok" | "refused" | "rejected" | "error";
+            /**
+             * @description ok; refused (401, 403, 429); rejected (another 4xx); error (5xx); aborted: the connection closed before the response was complete (a download abandoned part-way).
+             * @enum {string}
+             */
+            outcome: "ok" | "refused" | "rejected" | "error" | "aborted";
             resources: number;
             binaries: number;
             cursorFrom?: string | null;
