@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, ENV_VARS, loadConfig } from './config.ts';
+import { ConfigError, ENV_VARS, loadConfig, requestTimeoutMs } from './config.ts';
 
 describe('loadConfig', () => {
   it('has safe defaults and no secrets', () => {
@@ -32,5 +32,11 @@ describe('loadConfig', () => {
   ])('fails fast on %j', (env, message) => {
     expect(() => loadConfig(env)).toThrowError(ConfigError);
     expect(() => loadConfig(env)).toThrowError(message);
+  });
+
+  it('gives a request time enough for the largest binary at 70 Mbit/s, twice over, and never under 120 s', () => {
+    expect(requestTimeoutMs(2 * 1024 ** 3)).toBeGreaterThanOrEqual(2 * (2 * 1024 ** 3 / (70e6 / 8)) * 1000);
+    expect(requestTimeoutMs(2 * 1024 ** 3)).toBeLessThan(10 * 60_000);
+    expect(requestTimeoutMs(1024 * 1024)).toBe(120_000);
   });
 });

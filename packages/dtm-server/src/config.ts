@@ -66,6 +66,18 @@ export const ENV_VARS: EnvVarDoc[] = [
 
 export class ConfigError extends Error {}
 
+/** The Data Migration Standard expects migrations over at least 70 Mbit/s. */
+const SLOWEST_LINE_BYTES_PER_SECOND = 70e6 / 8;
+
+/**
+ * How long a request may take to arrive whole (Node's server.requestTimeout): long enough for the
+ * largest binary upload at 70 Mbit/s, twice over, and never under 120 s (long-polls hold a request
+ * for up to 60 s). A fixed 120 s refused any upload over about 1 GB at that speed with 408, well
+ * under the 2 GiB DTM_MAX_BINARY_BYTES allows. Slow headers are still cut at 30 s (headersTimeout).
+ */
+export const requestTimeoutMs = (maxBinaryBytes: number): number =>
+  Math.max(120_000, Math.ceil((2 * maxBinaryBytes) / SLOWEST_LINE_BYTES_PER_SECOND) * 1000);
+
 type Env = Record<string, string | undefined>;
 
 function int(env: Env, name: string, fallback: number, min: number, max: number): number {

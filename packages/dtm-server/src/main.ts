@@ -7,7 +7,7 @@ import http from 'node:http';
 import https from 'node:https';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { TOKEN_PATH } from '@dtm/shared';
-import type { Config } from './config.ts';
+import { requestTimeoutMs, type Config } from './config.ts';
 import { createApp } from './app.ts';
 import { systemClock, type Clock } from './clock.ts';
 import { openDatabase, type Database } from './db/database.ts';
@@ -106,8 +106,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
         minVersion: 'TLSv1.2',
       }, app)
     : http.createServer(app);
-  // Long-polls hold a request for up to 60 s; keep sockets longer than that.
-  server.requestTimeout = 120_000;
+  server.requestTimeout = requestTimeoutMs(config.maxBinaryBytes);
   server.headersTimeout = 30_000;
   server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve, reject) => {
