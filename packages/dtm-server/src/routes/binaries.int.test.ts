@@ -104,29 +104,52 @@ describe('binaries', () => {
   });
 });
 
-describe('a download abandoned part-way', () => {
-  it('is on record in the access log, as aborted', { timeout: 60_000 }, async () => {
-    const big = await startTestServer({ env: { DTM_MAX_BINARY_BYTES: String(64 * 1024 * 1024) } });
-    try {
-      // Larger than loopback's socket buffers, so the server is still writing when the client goes.
-      const body = randomBytes(24 * 1024 * 1024);
-      const up = await big.fetch('/v1/ingest/practices/F10009/binaries/big1', { method: 'PUT', headers: { 'content-type': 'application/pdf' }, body });
-      expect(up.status).toBe(201);
-      const abort = new AbortController();
-      const res = await big.fetch('/v1/practices/F10009/binaries/big1', { signal: abort.signal });
-      expect(res.status).toBe(200);
-      const reader = res.body!.getReader();
-      await reader.read();
-      abort.abort();
-      let rows: { status: number; outcome: string; binaries: number }[] = [];
-      for (let i = 0; i < 50 && rows.length === 0; i++) {
-        await new Promise((r) => setTimeout(r, 100));
-        rows = (await big.pool.query<{ status: number; outcome: string; binaries: number }>(
-          "SELECT status, outcome, binaries FROM access_log WHERE practice = 'F10009' AND method = 'GET' AND route LIKE '%/binaries/%'")).rows;
-      }
-      expect(rows).toEqual([{ status: 200, outcome: 'aborted', binaries: 1 }]);
-    } finally {
-      await big.stop();
+describe('large downloads', () => {
+  let big: TestServer;
+  beforeAll(async () => {
+    big = await startTestServer({ env: { DTM_MAX_BINARY_BYTES: String(64 * 1024 * 1024) } });
+  });
+  afterAll(async () => big?.stop());
+  // Larger than loopback's socket buffers, so the server is still writing when the client acts.
+  const body = randomBytes(24 * 1024 * 1024);
+  const upload = async (id: string, content: Buffer) => {
+    const up = await big.fetch(`/v1/ingest/practices/F10009/binaries/${id}`, { method: 'PUT', headers: { 'content-type': 'application/pdf' }, body: content });
+    expect(up.status).toBe(201);
+  };
+
+  it('records one abandoned part-way in the access log, as aborted', { timeout: 60_000 }, async () => {
+    await upload('big1', body);
+    const abort = new AbortController();
+    const res = await big.fetch('/v1/practices/F10009/binaries/big1', { signal: abort.signal });
+    expect(res.status).toBe(200);
+    await res.body!.getReader().read();
+    abort.abort();
+    let rows: { status: number; outcome: string; binaries: number }[] = [];
+    for (let i = 0; i < 50 && rows.length === 0; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      rows = (await big.pool.query<{ status: number; outcome: string; binaries: number }>(
+        "SELECT status, outcome, binaries FROM access_log WHERE practice = 'F10009' AND method = 'GET' AND route LIKE '%/binaries/%'")).rows;
     }
+    expect(rows).toEqual([{ status: 200, outcome: 'aborted', binaries: 1 }]);
+  });
+
+  it('cuts a download at once when the binary is replaced part-way, rather than leaving it short', { timeout: 60_000 }, async () => {
+    await upload('big2', body);
+    const res = await big.fetch('/v1/practices/F10009/binaries/big2');
+    const reader = res.body!.getReader();
+    await reader.read();
+    await upload('big2', randomBytes(1000)); // deletes the chunks the download has yet to read
+    const outcome = await Promise.race([
+      (async () => {
+        let got = 0;
+        for (;;) {
+          const { done, value } = await reader.read();
+          if (done) return `ended cleanly after ${got} more bytes`;
+          got += value.length;
+        }
+      })().catch(() => 'cut'),
+      new Promise((r) => setTimeout(r, 15_000)).then(() => 'still waiting after 15 s'),
+    ]);
+    expect(outcome).toBe('cut');
   });
 });

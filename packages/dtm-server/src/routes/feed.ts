@@ -111,9 +111,16 @@ export function feedRouter(deps: AppDeps): Router {
       res.end();
       return;
     }
-    for await (const part of binaryBytes(deps.pool, row, span)) {
-      if (!res.write(part)) await drainedOrClosed(res);
-      if (res.destroyed) return;
+    try {
+      for await (const part of binaryBytes(deps.pool, row, span)) {
+        if (!res.write(part)) await drainedOrClosed(res);
+        if (res.destroyed) return;
+      }
+    } catch (err) {
+      // Headers and some bytes are gone: only a cut connection tells the client the body is short.
+      req.log.warn({ err: { message: (err as Error).message } }, 'binary download cut short');
+      res.destroy();
+      return;
     }
     res.end();
   });

@@ -123,13 +123,23 @@ export async function findBinary(pool: Pool, ods: string, id: string): Promise<r
 }
 
 /** The bytes [start, end] of a stored binary, streamed chunk by chunk. */
+/**
+ * The bytes of `range`, chunk by chunk. Throws, once the bytes before are sent, if a chunk is gone: a
+ * PUT of the same id replaced the binary during the download and deleted its chunks. The caller
+ * must then cut the connection, so the client sees a broken download at once (and retries) rather
+ * than waiting out its timeout for bytes that will never come.
+ */
 export async function* binaryBytes(pool: Pool, row: repo.BinaryRow, range: ByteRange): AsyncGenerator<Buffer> {
   const first = Math.floor(range.start / repo.CHUNK_SIZE);
   const last = Math.floor(range.end / repo.CHUNK_SIZE);
+  let next = first;
   for await (const { n, data } of repo.readChunks(pool, row.upload_id, first, last)) {
+    if (n !== next) break;
+    next++;
     const base = n * repo.CHUNK_SIZE;
     const from = Math.max(0, range.start - base);
     const to = Math.min(data.length, range.end - base + 1);
     yield data.subarray(from, to);
   }
+  if (next !== last + 1) throw new Error(`the binary was replaced while it was being read (chunk ${next} of ${first}-${last} is gone)`);
 }
