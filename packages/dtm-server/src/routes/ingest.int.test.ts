@@ -166,3 +166,32 @@ describe('PUT /v1/ingest/practices/{ods}', () => {
     expect((await put('')).status).toBe(400);
   });
 });
+
+describe('many batches for one practice at once', () => {
+  it('queue without holding the connection pool: other practices are served meanwhile', { timeout: 60_000 }, async () => {
+    const small = await startTestServer({ env: { DTM_POOL_MAX: '4' } });
+    const holder = await small.pool.connect();
+    try {
+      // A writer elsewhere (another process, a long batch) holds practice G10001's write lock.
+      await holder.query('SELECT pg_advisory_lock(7300402, hashtext($1))', ['G10001']);
+      const queued = Array.from({ length: 8 }, (_, i) => ingest(small, 'G10001', [upsert('Patient', `q${i}`)]));
+      await new Promise((r) => setTimeout(r, 500));
+      // More waiting batches than the pool has connections: another practice is still served.
+      const other = await Promise.race([
+        ingest(small, 'G10002', [upsert('Patient', 'p1')]).then((r) => r.status),
+        new Promise((r) => setTimeout(r, 10_000)).then(() => 'no answer within 10 s'),
+      ]);
+      expect(other).toBe(200);
+      await holder.query('SELECT pg_advisory_unlock(7300402, hashtext($1))', ['G10001']);
+      expect((await Promise.all(queued)).map((r) => r.status)).toEqual(Array(8).fill(200));
+      expect(await feedStateOf(small, 'G10001')).toHaveLength(8);
+    } finally {
+      holder.release();
+      await small.stop();
+    }
+  });
+});
+
+async function feedStateOf(api: TestServer, ods: string) {
+  return (await readAll(api, ods)).changes.map((c) => c.id);
+}

@@ -3,7 +3,8 @@
 // outside any transaction and swapped in by a short one, so a slow upload holds no lock.
 import { createHash, randomUUID } from 'node:crypto';
 import { PROBLEM_TYPES, binaryReference, type BinaryInfo } from '@dtm/shared';
-import { inTransaction, type Pool } from '../db/pool.ts';
+import type { Pool } from '../db/pool.ts';
+import { inPracticeWriteTransaction } from './practice-writes.ts';
 import type { Clock } from '../clock.ts';
 import { DtmError, badRequest, notFound } from '../errors.ts';
 import * as repo from '../repo/binaries.ts';
@@ -79,8 +80,7 @@ export async function storeBinary(deps: { pool: Pool; clock: Clock }, req: Uploa
       throw badRequest('The content does not match its Repr-Digest; nothing was stored.', [{ pointer: '/headers/repr-digest', message: 'digest mismatch' }]);
     }
     const now = deps.clock.now();
-    await inTransaction(deps.pool, async (client) => {
-      await practices.lockPracticeForWrite(client, req.ods);
+    await inPracticeWriteTransaction(deps.pool, req.ods, async (client) => {
       await practices.ensurePractice(client, req.ods, now);
       await assertNotFrozen(client, req.ods);
       const old = await repo.getBinary(client, req.ods, req.id, true);

@@ -2,7 +2,8 @@
 // bounded (5,000 items) so the practice's write lock is never held for long.
 import { createHash } from 'node:crypto';
 import { AVAILABILITY_LIMIT_SECONDS, INGEST_LIMITS, PROBLEM_TYPES, type IngestBatch, type IngestResult, type PracticeSummary, type Watermark } from '@dtm/shared';
-import { inTransaction, type Pool } from '../db/pool.ts';
+import type { Pool } from '../db/pool.ts';
+import { inPracticeWriteTransaction } from './practice-writes.ts';
 import { DtmError, badRequest } from '../errors.ts';
 import type { Clock } from '../clock.ts';
 import { checkItems, countDeltas, hashItems, keysOf, planBatch, withExactResources } from '../domain/ingest-plan.ts';
@@ -43,9 +44,8 @@ export async function ingestBatch(
   const hashes = hashItems(batch.items);
   const keys = keysOf(batch.items);
 
-  return inTransaction(deps.pool, async (client) => {
-    // First, before any write: the feed's ordering depends on it (repo/changes.ts).
-    await practices.lockPracticeForWrite(client, ods);
+  // The practice's write lock first, before any write: the feed's ordering depends on it (repo/changes.ts).
+  return inPracticeWriteTransaction(deps.pool, ods, async (client) => {
     await practices.ensurePractice(client, ods, now);
     if (idempotencyKey) {
       const earlier = await batches.claimIdempotencyKey(client, ods, idempotencyKey, requestHash, now, batch.sourceAsOf);
@@ -90,9 +90,8 @@ export async function ingestBatch(
 export async function heartbeat(deps: { pool: Pool; clock: Clock }, ods: string, sourceAsOf: string): Promise<Watermark> {
   const now = deps.clock.now();
   checkSourceAsOf(sourceAsOf, now, '/body/sourceAsOf');
-  return inTransaction(deps.pool, async (client) => {
-    // The write lock orders this with the freeze (services/migrations.ts assertNotFrozen).
-    await practices.lockPracticeForWrite(client, ods);
+  // The write lock orders this with the freeze (services/migrations.ts assertNotFrozen).
+  return inPracticeWriteTransaction(deps.pool, ods, async (client) => {
     await practices.ensurePractice(client, ods, now);
     await assertNotFrozen(client, ods);
     const p = await practices.recordFreshness(client, ods, {
@@ -104,8 +103,7 @@ export async function heartbeat(deps: { pool: Pool; clock: Clock }, ods: string,
 
 export async function registerPractice(deps: { pool: Pool; clock: Clock }, ods: string, name: string): Promise<PracticeSummary> {
   const now = deps.clock.now();
-  return inTransaction(deps.pool, async (client) => {
-    await practices.lockPracticeForWrite(client, ods);
+  return inPracticeWriteTransaction(deps.pool, ods, async (client) => {
     await assertNotFrozen(client, ods);
     return toSummary(await practices.setPracticeName(client, ods, name, now), now);
   });

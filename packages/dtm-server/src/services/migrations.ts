@@ -20,6 +20,7 @@ import { isRealInstant } from '../domain/instant.ts';
 import { encodeCursor } from '../domain/cursor.ts';
 import * as repo from '../repo/migrations.ts';
 import { ensurePractice, lockPracticeForWrite } from '../repo/practices.ts';
+import { oneWriterAtATime } from './practice-writes.ts';
 import { getClient } from '../repo/clients.ts';
 import { highWater } from '../repo/changes.ts';
 import { getEpoch } from '../repo/meta.ts';
@@ -237,7 +238,7 @@ export async function transitionMigration(deps: MigrationDeps, ods: string, who:
     completion = server.total;
   }
 
-  await inTransaction(deps.pool, async (c: PoolClient) => {
+  const transition = () => inTransaction(deps.pool, async (c: PoolClient) => {
     // The freeze takes the practice's write lock first: every batch already writing commits before
     // the final watermark is read, and every later one waits, then sees the freeze and writes nothing.
     if (to === 'source-frozen') await lockPracticeForWrite(c, ods);
@@ -249,6 +250,8 @@ export async function transitionMigration(deps: MigrationDeps, ods: string, who:
     if (completion) await repo.setCompletion(c, row.id, completion);
     await repo.insertTransition(c, { migration_id: row.id, from_state: row.state, to_state: to, client_id: who.clientId, role: who.role, at: now, note: body.note ?? null });
   });
+  // The freeze queues with the practice's other writers in this process (services/practice-writes.ts).
+  await (to === 'source-frozen' ? oneWriterAtATime(ods, transition) : transition());
   return getMigration(deps, ods);
 }
 
