@@ -45,7 +45,7 @@ describe('dtm-client cutover', () => {
     const { fx, session } = await prepare('X10001');
     try {
       const steps: string[] = [];
-      const r = await runCutover({ client: session.client, store: session.opened.store, syncer: session.syncer, practice: 'X10001', pollMs: 50, now: () => clock.now(), onStep: (st) => steps.push(st) });
+      const r = await runCutover({ client: session.client, store: session.opened.store, syncer: session.syncer, practice: 'X10001', binaryDir: fx.config.binaryDir, pollMs: 50, now: () => clock.now(), onStep: (st) => steps.push(st) });
       expect(r.verify.match).toBe(true);
       expect(r.confirmedAt).not.toBeNull();
       expect(steps).toEqual(['frozen', 'drained', 'verified', 'target-complete']);
@@ -63,7 +63,7 @@ describe('dtm-client cutover', () => {
       await session.syncer.sync();
       // Lose one record from the Target's store, as a faulty apply would.
       await session.opened.store.pool.query("DELETE FROM dtm_resource WHERE practice = 'X10002' AND id = 'p2'");
-      const r = await runCutover({ client: session.client, store: session.opened.store, syncer: session.syncer, practice: 'X10002', pollMs: 50, now: () => clock.now() });
+      const r = await runCutover({ client: session.client, store: session.opened.store, syncer: session.syncer, practice: 'X10002', binaryDir: fx.config.binaryDir, pollMs: 50, now: () => clock.now() });
       expect(r.verify.match).toBe(false);
       expect(r.confirmedAt).toBeNull();
       expect(r.verify.differences).toEqual([{ resourceType: 'Patient', missingInTarget: ['p2'], extraInTarget: [], versionDiffers: [] }]);

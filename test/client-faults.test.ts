@@ -4,7 +4,7 @@
 // document may count as held unverified or be given up on for good.
 import http from 'node:http';
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { validateResource } from '@dtm/shared';
@@ -14,6 +14,7 @@ import { ingest, upsert } from './support/dtm.ts';
 import { loadClientConfig } from '../packages/dtm-client/src/config.ts';
 import { openSession, type Session } from '../packages/dtm-client/src/session.ts';
 import { retryDelayMs, MAX_ATTEMPTS } from '../packages/dtm-client/src/sync/binaries.ts';
+import { verify } from '../packages/dtm-client/src/cutover.ts';
 
 const ODS = 'F10001';
 let s: TestServer;
@@ -164,6 +165,20 @@ describe('dtm-client sync when things go wrong', () => {
     }
     await dueNow('nodigest1');
     expect((await session.syncer.sync()).binariesVerified).toBe(1);
+  });
+
+  it('finds a document whose file changed or went missing after it was verified, and fetches it again', async () => {
+    expect((await verify(session.client, session.opened.store, ODS, fx.config.binaryDir)).match).toBe(true);
+    const dir = path.join(fx.config.binaryDir, ODS);
+    await writeFile(path.join(dir, 'shared1'), 'a power loss left this'); // as if the write never reached the disk
+    await rm(path.join(dir, 'late1'));
+    const v = await verify(session.client, session.opened.store, ODS, fx.config.binaryDir);
+    expect(v.match).toBe(false);
+    expect(v.binaries).toMatchObject({ damaged: 2, pending: 2 });
+    expect(await binaryRow('shared1')).toMatchObject({ state: 'pending' });
+    expect((await session.syncer.sync()).binariesVerified).toBe(2);
+    expect((await readFile(path.join(dir, 'shared1'))).toString()).toBe('a letter both documents refer to');
+    expect((await verify(session.client, session.opened.store, ODS, fx.config.binaryDir)).match).toBe(true);
   });
 });
 

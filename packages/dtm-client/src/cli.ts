@@ -119,13 +119,13 @@ async function main(argv: string[]): Promise<number> {
       try {
         if (command === 'verify') {
           await session.syncer.sync();
-          const v = await verify(session.client, session.opened.store, config.practice);
+          const v = await verify(session.client, session.opened.store, config.practice, config.binaryDir);
           process.stdout.write(values.json ? JSON.stringify(v, null, 2) + '\n' : v.match
             ? `MATCH: ${v.client.total.live} live and ${v.client.total.deleted} deleted resources, ${v.binaries.verified} binaries verified\n`
             : `${describeMismatch(v)}\n`);
           return v.match ? 0 : 1;
         }
-        const r = await runCutover({ client: session.client, store: session.opened.store, syncer: session.syncer, practice: config.practice,
+        const r = await runCutover({ client: session.client, store: session.opened.store, syncer: session.syncer, practice: config.practice, binaryDir: config.binaryDir,
           onStep: (step, detail) => process.stderr.write(`${new Date().toISOString()} ${step}: ${detail}\n`) });
         return r.confirmedAt ? 0 : 1;
       } finally {
@@ -136,7 +136,7 @@ async function main(argv: string[]): Promise<number> {
       const config = loadClientConfig(flags, process.env, CONNECT);
       const session = await openSession(config, validateResource);
       try {
-        const v = await verify(session.client, session.opened.store, config.practice).catch(() => null);
+        const v = await verify(session.client, session.opened.store, config.practice, config.binaryDir).catch(() => null);
         const migration = await getMigration(session.client, config.practice).catch(() => null);
         const status = await session.client.status(config.practice).catch(() => null);
         const evidence = await buildEvidence({ client: session.client, store: session.opened.store, practice: config.practice, practiceName: status?.name ?? null, serverUrl: config.serverUrl, verify: v, migration });

@@ -156,7 +156,7 @@ export async function rehearse(o: RehearsalOptions): Promise<RehearsalResult> {
       const cut = await openSession(clientConfig, validateResource, { now: () => clock.now() });
       let cutover;
       try {
-        cutover = await runCutover({ client: cut.client, store: cut.opened.store, syncer: cut.syncer, practice: ODS, pollMs: 200, now: () => clock.now(), onStep: (s, d) => step(s, d) });
+        cutover = await runCutover({ client: cut.client, store: cut.opened.store, syncer: cut.syncer, practice: ODS, binaryDir: clientConfig.binaryDir, pollMs: 200, now: () => clock.now(), onStep: (s, d) => step(s, d) });
         const dataPhaseSeconds = (Date.now() - frozenReal) / 1000;
         clock.advance(Math.ceil(dataPhaseSeconds) * 1000);
         if (cutover.confirmedAt) {
@@ -194,11 +194,12 @@ export async function rehearse(o: RehearsalOptions): Promise<RehearsalResult> {
 /** The old way, for comparison: an empty Target takes everything after the freeze, then verifies. */
 async function fullExtractBaseline(clientConfig: ReturnType<typeof loadClientConfig>, dtmUrl: string, clock: ManualClock, step: (name: string, detail: string) => void): Promise<number> {
   const url = await targetDatabase(dtmUrl, 'dtm_rehearsal_baseline');
-  const session = await openSession({ ...clientConfig, targetDatabaseUrl: url, dataDir: `${clientConfig.dataDir}-baseline`, binaryDir: `${clientConfig.dataDir}-baseline/binaries` }, validateResource, { now: () => clock.now() });
+  const baselineConfig = { ...clientConfig, targetDatabaseUrl: url, dataDir: `${clientConfig.dataDir}-baseline`, binaryDir: `${clientConfig.dataDir}-baseline/binaries` };
+  const session = await openSession(baselineConfig, validateResource, { now: () => clock.now() });
   try {
     const started = Date.now();
     await session.syncer.sync();
-    const v = await verify(session.client, session.opened.store, ODS);
+    const v = await verify(session.client, session.opened.store, ODS, baselineConfig.binaryDir);
     const seconds = (Date.now() - started) / 1000;
     step('baseline', `full final extract into an empty Target and verification: ${seconds.toFixed(1)} s (${v.match ? 'match' : 'MISMATCH'})`);
     if (!v.match) throw new Error('the baseline extract does not match the Source');

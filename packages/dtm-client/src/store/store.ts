@@ -255,6 +255,20 @@ export class Store {
     return r.rowCount === 1;
   }
 
+  /** The practice's verified binaries, with what they were verified as (size, base64 SHA-256). */
+  async verifiedBinaries(practice: string): Promise<{ id: string; size: number; sha256: string }[]> {
+    const r = await this.pool.query<{ id: string; size: number; sha256: string }>(
+      "SELECT id, size, sha256 FROM dtm_binary WHERE practice = $1 AND state = 'verified' ORDER BY id", [practice]);
+    return r.rows;
+  }
+
+  /** A verified binary whose file no longer holds what was verified: pending again, to be fetched anew. */
+  async binaryDamaged(practice: string, id: string, error: string, now: Date): Promise<void> {
+    await this.pool.query(
+      `UPDATE dtm_binary SET state = 'pending', attempts = 0, retry_after = NULL, error = $3, updated_at = $4
+        WHERE practice = $1 AND id = $2 AND state = 'verified'`, [practice, id, error, now]);
+  }
+
   /**
    * Counts a failed attempt and sets when the next is due; true when the binary is failed: this was
    * the last attempt allowed, or a later one (failed binaries are still retried).

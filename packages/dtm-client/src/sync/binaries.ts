@@ -28,7 +28,7 @@ export const retryDelayMs = (attempts: number): number =>
   attempts >= MAX_ATTEMPTS ? FAILED_RETRY_MS : FIRST_RETRY_MS * 2 ** (attempts - 1);
 
 /** What is already on disk in a .part file (nothing when there is none): its hashes so far and size. */
-async function hashFile(file: string): Promise<{ sha256: Hash; sha1: Hash; size: number }> {
+export async function hashFile(file: string): Promise<{ sha256: Hash; sha1: Hash; size: number }> {
   const sha256 = createHash('sha256');
   const sha1 = createHash('sha1');
   let size = 0;
