@@ -29,6 +29,11 @@ export interface PreparedChange {
   references: { type: string; id: string }[];
 }
 
+/** The next binaries due, in id order; served by the partial index dtm_binary_due (migration 0004). Exported for its plan test. */
+export const PENDING_BINARIES_SQL = `SELECT id, expected_size, expected_sha1, attempts FROM dtm_binary
+        WHERE practice = $1 AND state IN ('pending', 'failed') AND (retry_after IS NULL OR retry_after <= $3)
+        ORDER BY id LIMIT $2`;
+
 export interface PendingBinary {
   id: string;
   expectedSize: number | null;
@@ -235,9 +240,7 @@ export class Store {
    */
   async pendingBinaries(practice: string, limit: number, now: Date): Promise<PendingBinary[]> {
     const r = await this.pool.query<{ id: string; expected_size: number | null; expected_sha1: string | null; attempts: number }>(
-      `SELECT id, expected_size, expected_sha1, attempts FROM dtm_binary
-        WHERE practice = $1 AND state IN ('pending', 'failed') AND (retry_after IS NULL OR retry_after <= $3)
-        ORDER BY id LIMIT $2`, [practice, limit, now]);
+      PENDING_BINARIES_SQL, [practice, limit, now]);
     return r.rows.map((b) => ({ id: b.id, expectedSize: b.expected_size, expectedSha1: b.expected_sha1, attempts: b.attempts }));
   }
 
