@@ -64,11 +64,10 @@ async function startProxy(target: string): Promise<{ url: string; close(): Promi
 let proxy: Awaited<ReturnType<typeof startProxy>>;
 let session: Session;
 
-const putBinary = async (id: string, content: Buffer) => {
-  const res = await s.fetch(`/v1/ingest/practices/${ODS}/binaries/${id}`, {
-    method: 'PUT',
-    headers: { 'content-type': 'text/plain', 'repr-digest': `sha-256=:${createHash('sha256').update(content).digest('base64')}:` },
-    body: content,
+const putBinary = (id: string, content: Buffer) => putBinaryFor(ODS, id, content);
+const putBinaryFor = async (ods: string, id: string, content: Buffer) => {
+  const res = await s.fetch(`/v1/ingest/practices/${ods}/binaries/${id}`, {
+    method: 'PUT', headers: { 'content-type': 'text/plain', 'repr-digest': `sha-256=:${createHash('sha256').update(content).digest('base64')}:` }, body: content,
   });
   expect(res.status).toBeLessThan(300);
 };
@@ -179,6 +178,26 @@ describe('dtm-client sync when things go wrong', () => {
     expect((await session.syncer.sync()).binariesVerified).toBe(2);
     expect((await readFile(path.join(dir, 'shared1'))).toString()).toBe('a letter both documents refer to');
     expect((await verify(session.client, session.opened.store, ODS, fx.config.binaryDir)).match).toBe(true);
+  });
+});
+
+describe('dtm-client sync stopped during its last documents pass', () => {
+  it('says it was stopped, not up to date', async () => {
+    const ods = 'F10003';
+    await s.grant(ods);
+    for (let i = 0; i < 30; i++) await putBinaryFor(ods, `sb${i}`, Buffer.from(`document ${i}`));
+    await ingest(s, ods, Array.from({ length: 30 }, (_, i) => documentFor(`sd${i}`, `sb${i}`)));
+    const f = await clientFixture(s, ods, { 'binary-parallel': '1' });
+    const one = await openSession(f.config, validateResource);
+    try {
+      one.syncer.once('binary', () => one.syncer.stop()); // one page, up to date: every document is in the last pass
+      const summary = await one.syncer.sync();
+      expect(summary.stoppedBy).toBe('signal');
+      expect(summary.binariesVerified).toBeLessThan(30);
+    } finally {
+      await one.close();
+      await f.targetDb.drop();
+    }
   });
 });
 

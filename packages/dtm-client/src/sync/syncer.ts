@@ -142,6 +142,10 @@ export class Syncer extends SyncEmitter {
           if (this.#stop.signal.aborted) continue;
           if (err instanceof EpochError) {
             this.emit('resync', { practice, reason: err.message });
+            // Work beside the loop must not read the practice while it is being forgotten: a check
+            // that found the quarantine empty half-way would close the Source's issues.
+            await this.#binaryPass;
+            await this.#housekeeping;
             await store.resetPractice(practice, now());
             summary.resyncs++;
             cursor = null;
@@ -191,7 +195,11 @@ export class Syncer extends SyncEmitter {
         await this.#binaryPass;
         this.#throwIfBackgroundFailed();
         await this.#binaries(summary);
-        if (mode === 'sync') break;
+        if (mode === 'sync') {
+          // Stopped during the last documents pass: some may still be pending, so not 'up-to-date'.
+          if (this.#stop.signal.aborted) summary.stoppedBy = 'signal';
+          break;
+        }
         if (!waiting) this.emit('idle', { practice, sourceAsOf: summary.sourceAsOf, lastUpdatedAt: summary.lastUpdatedAt });
         // After a catch-up, and after a live change that fails validation or replaces one that did: the
         // Source hears of data issues now, not at the next catch-up (in time for cutover).
