@@ -32,8 +32,15 @@ export class ChangeNotifier {
       this.#reconnectSoon();
     });
     client.on('end', () => this.#reconnectSoon());
-    await client.connect();
-    await client.query(`LISTEN ${CHANNEL}`);
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${CHANNEL}`);
+    } catch (err) {
+      // Not kept, so not ended by #reconnectSoon: end it here rather than leave a connection open.
+      client.removeAllListeners();
+      await client.end().catch(() => undefined);
+      throw err;
+    }
     this.#client = client;
   }
 

@@ -102,6 +102,20 @@ describe('binaries', () => {
     expect((await get('F10001', 'nope')).status).toBe(404);
     expect((await get('F10001', 'bad$id')).status).toBe(400);
   });
+  it('ignores an invalid range (last before first) and serves the whole, as RFC 9110 says', async () => {
+    expect((await put('F10008', 'rng1', content)).status).toBe(201);
+    const res = await get('F10008', 'rng1', { range: 'bytes=5-3' });
+    expect(res.status).toBe(200);
+    expect(Buffer.from(await res.arrayBuffer()).equals(content)).toBe(true);
+  });
+
+  it('serves the content type exactly as stored, adding no charset', async () => {
+    for (const [id, type] of [['txt1', 'text/plain'], ['txt2', 'text/html; charset=iso-8859-1']] as const) {
+      expect((await put('F10008', id, Buffer.from('caf\xe9', 'latin1'), { 'content-type': type })).status).toBe(201);
+      expect((await get('F10008', id)).headers.get('content-type')).toBe(type);
+    }
+  });
+
 });
 
 describe('large downloads', () => {

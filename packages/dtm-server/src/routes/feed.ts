@@ -104,7 +104,8 @@ export function feedRouter(deps: AppDeps): Router {
     }
     const span = range ?? { start: 0, end: row.size - 1 };
     res.status(range ? 206 : 200);
-    res.type(row.content_type);
+    // As stored: Express's res.type would add "; charset=utf-8" to a text type the Source sent without one.
+    res.setHeader('Content-Type', row.content_type);
     res.setHeader('Content-Length', String(row.size === 0 ? 0 : span.end - span.start + 1));
     if (range) res.setHeader('Content-Range', `bytes ${span.start}-${span.end}/${row.size}`);
     if (req.method === 'HEAD' || row.size === 0) {

@@ -111,6 +111,7 @@ export function parseRange(header: string | undefined, size: number): ByteRange 
     return { start: Math.max(0, size - suffix), end: size - 1 };
   }
   const start = Number(m[1]);
+  if (m[2] !== '' && Number(m[2]) < start) return null; // last before first: an invalid range, ignored (RFC 9110 14.1.1)
   const end = m[2] === '' ? size - 1 : Math.min(Number(m[2]), size - 1);
   if (start >= size || end < start) return 'unsatisfiable';
   return { start, end };
@@ -122,7 +123,6 @@ export async function findBinary(pool: Pool, ods: string, id: string): Promise<r
   return row;
 }
 
-/** The bytes [start, end] of a stored binary, streamed chunk by chunk. */
 /**
  * The bytes of `range`, chunk by chunk. Throws, once the bytes before are sent, if a chunk is gone: a
  * PUT of the same id replaced the binary during the download and deleted its chunks. The caller

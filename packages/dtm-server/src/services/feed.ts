@@ -167,16 +167,16 @@ async function pageFrom(deps: FeedDeps, req: FeedRequest, source: FeedSource): P
   // Taken before each read, so a change announced between the read and the wait still wakes us.
   let seen = deps.notifier.generation(req.ods);
   let rows = await changes.readChanges(db, req.ods, pos, req.limit + 1, req.pageBytes);
-  let waited = false;
   let recheckMs = RECHECK_MS;
   while (rows.length === 0 && !req.signal.aborted && Date.now() < deadline) {
     const notified = await deps.notifier.waitForChange(req.ods, Math.min(recheckMs, deadline - Date.now()), req.signal, seen);
     seen = deps.notifier.generation(req.ods);
+    // The practice (its watermark) before the page, as on the first read: the page then holds at
+    // least every change the watermark describes, never a watermark newer than the page it came with.
+    practice = await requirePractice(db, req.ods);
     rows = await changes.readChanges(db, req.ods, pos, req.limit + 1, req.pageBytes);
-    waited = true;
     if (source.replica) recheckMs = notified ? REPLAY_RECHECK_FIRST_MS : Math.min(recheckMs * 2, RECHECK_MS);
   }
-  if (waited) practice = await requirePractice(db, req.ods);
 
   // The page ends at `limit` changes, or before the first change past its byte budget (repo/changes.ts).
   const cut = rows.findIndex((r) => r.over_budget);
