@@ -2,6 +2,7 @@
 // the client drains to the final watermark, proves by digest that it holds exactly what the Source
 // holds, and confirms target-complete. When a change is withheld from the Target the mismatch is found,
 // named down to the resource id, and blocks the confirmation.
+import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cutoverWindow, validateResource } from '@dtm/shared';
 import { ManualClock } from '../packages/dtm-server/src/clock.ts';
@@ -19,10 +20,11 @@ beforeAll(async () => {
 });
 afterAll(async () => s?.stop());
 
-async function prepare(ods: string): Promise<{ fx: ClientFixture; session: Session }> {
+async function prepare(ods: string, o: { beforeFreeze?: (session: Session) => Promise<void>; documents?: boolean } = {}): Promise<{ fx: ClientFixture; session: Session }> {
   clock.set(new Date(window.start.getTime() - 20 * 86_400_000));
   const at = () => clock.now().toISOString();
-  await ingest(s, ods, [upsert('Patient', 'p1', { gender: 'female' }), upsert('Patient', 'p2'), upsert('Observation', 'o1', { status: 'final', code: { text: 'x' } })], { sourceAsOf: at() });
+  await ingest(s, ods, [upsert('Patient', 'p1', { gender: 'female' }), upsert('Patient', 'p2'), upsert('Observation', 'o1', { status: 'final', code: { text: 'x' } }),
+    ...(o.documents ? [upsert('DocumentReference', 'd1', { status: 'current', content: [{ attachment: { contentType: 'text/plain', url: 'Binary/late-doc' } }] })] : [])], { sourceAsOf: at() });
   const reg = await s.fetch(`/v1/ingest/practices/${ods}/migration`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ targetClientId: 'test-consumer', plannedCutoverStart: window.start.toISOString() }) });
   expect(reg.status).toBe(201);
   const fx = await clientFixture(s, ods);
@@ -36,6 +38,7 @@ async function prepare(ods: string): Promise<{ fx: ClientFixture; session: Sessi
   clock.set(window.start);
   await move('cutover-started');
   await ingest(s, ods, [upsert('Patient', 'p3'), del('Observation', 'o1')], { sourceAsOf: at() }); // the last changes
+  await o.beforeFreeze?.(session);
   await move('source-frozen');
   return { fx, session };
 }
@@ -51,6 +54,32 @@ describe('dtm-client cutover', () => {
       expect(steps).toEqual(['frozen', 'drained', 'verified', 'target-complete']);
       expect(r.verify.client.total).toMatchObject({ live: 3, deleted: 1 });
       expect((await getMigration(session.client, 'X10001')).state).toBe('target-complete');
+    } finally {
+      await session.close();
+      await fx.targetDb.drop();
+    }
+  });
+
+  it('gives a document still waiting out its retry one more attempt at once, and confirms', async () => {
+    const content = Buffer.from('stored by the Source after the Target first asked for it');
+    // The Target's first sync finds the Binary missing (404): it waits before trying again.
+    const { fx, session } = await prepare('X10003', {
+      documents: true,
+      beforeFreeze: async (session) => {
+        await session.syncer.sync(); // asks again just before the freeze: still missing, so it waits again
+        const res = await s.fetch('/v1/ingest/practices/X10003/binaries/late-doc', {
+          method: 'PUT', headers: { 'content-type': 'text/plain', 'repr-digest': `sha-256=:${createHash('sha256').update(content).digest('base64')}:` }, body: content,
+        });
+        expect(res.status).toBe(201);
+      },
+    });
+    try {
+      const row = await session.opened.store.pool.query<{ state: string; waiting: boolean }>(
+        "SELECT state, retry_after > $1 AS waiting FROM dtm_binary WHERE practice = 'X10003' AND id = 'late-doc'", [clock.now()]);
+      expect(row.rows[0]).toEqual({ state: 'pending', waiting: true }); // in its backoff when the cutover starts
+      const r = await runCutover({ client: session.client, store: session.opened.store, syncer: session.syncer, practice: 'X10003', binaryDir: fx.config.binaryDir, pollMs: 50, now: () => clock.now() });
+      expect(r.verify.binaries).toMatchObject({ verified: 1, pending: 0, failed: 0 });
+      expect(r.confirmedAt).not.toBeNull();
     } finally {
       await session.close();
       await fx.targetDb.drop();

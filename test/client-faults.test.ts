@@ -146,6 +146,11 @@ describe('dtm-client sync when things go wrong', () => {
     expect(failed).toMatchObject({ state: 'failed', attempts: MAX_ATTEMPTS });
     expect(failed!.retry_after!.getTime()).toBeGreaterThan(Date.now() + retryDelayMs(MAX_ATTEMPTS) - 60_000);
 
+    // Its hourly retry fails again: still failed, but not reported as a new failure.
+    await dueNow('missing1');
+    expect((await session.syncer.sync()).binariesFailed).toBe(0);
+    expect(await binaryRow('missing1')).toMatchObject({ state: 'failed', attempts: MAX_ATTEMPTS + 1 });
+
     await putBinary('missing1', Buffer.from('found at last'));
     await dueNow('missing1');
     expect((await session.syncer.sync()).binariesVerified).toBe(1);

@@ -134,6 +134,8 @@ export async function runCutover(o: { client: DtmClient; store: Store; syncer: S
   }
   const frozenSeenAt = now();
   step('frozen', `final watermark published at ${m.frozenAt ?? '?'}`);
+  // Every document not yet held gets one more attempt now, not after its backoff (up to an hour).
+  await o.store.binariesDueNow(o.practice);
   // Drain: read until the checkpoint reaches the final watermark (nothing can follow it).
   for (let i = 0; ; i++) {
     await o.syncer.sync();

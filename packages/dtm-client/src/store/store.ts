@@ -46,15 +46,11 @@ export interface PendingBinary {
  * The binaries a page's new rows point at, one entry per binary: two DocumentReferences (or two
  * attachments of one) may point at the same Binary, and one upsert statement may not touch a row
  * twice (PostgreSQL refuses, and the page could never be applied). The later reference's expectation
- * wins, as a later one in the feed would; a size or hash either leaves out is taken from the other.
+ * wins whole, as it would from a later page; mixing one's size with another's hash could describe no
+ * content at all.
  */
 export function binariesWanted(fresh: PreparedChange[]): PreparedChange['binaries'] {
-  const byId = new Map<string, PreparedChange['binaries'][number]>();
-  for (const b of fresh.flatMap((c) => c.binaries)) {
-    const before = byId.get(b.id);
-    byId.set(b.id, before ? { id: b.id, size: b.size ?? before.size, sha1: b.sha1 ?? before.sha1 } : b);
-  }
-  return [...byId.values()];
+  return [...new Map(fresh.flatMap((c) => c.binaries).map((b) => [b.id, b] as const)).values()];
 }
 
 export interface Checkpoint {
@@ -273,15 +269,21 @@ export class Store {
   }
 
   /**
-   * Counts a failed attempt and sets when the next is due; true when the binary is failed: this was
-   * the last attempt allowed, or a later one (failed binaries are still retried).
+   * Counts a failed attempt and sets when the next is due; true when this attempt was the last one
+   * allowed and the binary has just become failed (its hourly retries after that report nothing new).
    */
   async binaryFailed(practice: string, id: string, error: string, maxAttempts: number, now: Date, retryAfter: Date): Promise<boolean> {
-    const r = await this.#bookkeepingPool.query<{ state: string }>(
+    const r = await this.#bookkeepingPool.query<{ state: string; attempts: number }>(
       `UPDATE dtm_binary SET attempts = attempts + 1, error = $3, updated_at = $5, retry_after = $6,
          state = CASE WHEN attempts + 1 >= $4 THEN 'failed' ELSE state END
-        WHERE practice = $1 AND id = $2 AND state IN ('pending', 'failed') RETURNING state`, [practice, id, error, maxAttempts, now, retryAfter]);
-    return r.rows[0]?.state === 'failed';
+        WHERE practice = $1 AND id = $2 AND state IN ('pending', 'failed') RETURNING state, attempts`, [practice, id, error, maxAttempts, now, retryAfter]);
+    const row = r.rows[0];
+    return row?.state === 'failed' && row.attempts === maxAttempts;
+  }
+
+  /** Every binary not yet held is due at once (the cutover gives each one more attempt, not waiting out its backoff). */
+  async binariesDueNow(practice: string): Promise<void> {
+    await this.pool.query("UPDATE dtm_binary SET retry_after = NULL WHERE practice = $1 AND state IN ('pending', 'failed') AND retry_after IS NOT NULL", [practice]);
   }
 
   async startRun(practice: string, mode: string, now: Date): Promise<number> {

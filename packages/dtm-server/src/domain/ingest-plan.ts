@@ -69,6 +69,8 @@ export function checkItems(items: IngestItem[]): void {
  * a batch: each effective item gives a new version and the last one is written (the feed is a
  * compacted log, so readers see the latest version once).
  */
+const UTF8 = new TextDecoder('utf-8');
+
 /**
  * The batch with each upsert's resource as the Source wrote it, numbers included: the body Express
  * parsed holds doubles (7.50 became 7.5), and the stored body and its content hash are made from the
@@ -76,7 +78,8 @@ export function checkItems(items: IngestItem[]): void {
  * number. resourceType and id stay the ones request validation checked.
  */
 export function withExactResources(batch: IngestBatch, rawBody: Buffer): IngestBatch {
-  const exact = parseExactIfNeeded(rawBody.toString('utf8')) as { items?: { resource?: unknown }[] } | null;
+  // TextDecoder drops a leading byte order mark, as Express's parse did (Buffer#toString keeps it).
+  const exact = parseExactIfNeeded(UTF8.decode(rawBody)) as { items?: { resource?: unknown }[] } | null;
   if (!Array.isArray(exact?.items)) return batch;
   return {
     ...batch,

@@ -29,9 +29,11 @@ export function accessLog(deps: AppDeps): RequestHandler {
   return (req, res, next) => {
     // Read now: by 'finish' a refused upload's socket may be destroyed, and req.ip would then throw.
     const ip = req.ip ?? null;
-    // 'close', not 'finish': a download the client abandons part-way never finishes, and is still an
-    // access on record (outcome 'aborted').
-    res.on('close', () => {
+    // 'close', not 'finish': a read the client abandons part-way (a download) never finishes, and is
+    // still an access on record (outcome 'aborted'). A write whose client hangs up is left to
+    // 'finish' as before: its handler may still commit, and 'aborted' with no counts would misstate it.
+    const read = req.method === 'GET' || req.method === 'HEAD';
+    res.on(read ? 'close' : 'finish', () => {
       const facts = auditFacts(res);
       const principal = res.locals.principal as Principal | undefined;
       appendAccess(deps.bookkeepingPool, {

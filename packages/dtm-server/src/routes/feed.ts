@@ -17,6 +17,11 @@ const param = (req: Request, name: string) => String(req.params[name]);
 
 /** Until the response can take more, or is gone: a client that goes away never drains it. */
 const drainedOrClosed = (res: Response) => new Promise<void>((resolve) => {
+  // Gone already (it closed while the next chunk was being read): no event is coming.
+  if (res.destroyed) {
+    resolve();
+    return;
+  }
   const done = () => {
     res.off('drain', done);
     res.off('close', done);
@@ -114,9 +119,10 @@ export function feedRouter(deps: AppDeps): Router {
     }
     try {
       for await (const part of binaryBytes(deps.pool, row, span)) {
-        if (!res.write(part)) await drainedOrClosed(res);
         if (res.destroyed) return;
+        if (!res.write(part)) await drainedOrClosed(res);
       }
+      if (res.destroyed) return;
     } catch (err) {
       // Headers and some bytes are gone: only a cut connection tells the client the body is short.
       req.log.warn({ err: { message: (err as Error).message } }, 'binary download cut short');

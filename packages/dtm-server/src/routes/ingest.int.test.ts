@@ -59,6 +59,18 @@ describe('POST /v1/ingest/practices/{ods}/changes', () => {
     }
   });
 
+  it('keeps numbers as sent behind a byte order mark, and refuses JSON in a charset other than UTF-8', async () => {
+    const body = JSON.stringify({ sourceAsOf: new Date().toISOString(), items: [upsert('Observation', 'o1', { status: 'final', valueQuantity: { value: 0 } })] })
+      .replace('"value":0', '"value":7.50');
+    const send = (bytes: Buffer, contentType: string) => s.fetch('/v1/ingest/practices/B10029/changes', { method: 'POST', headers: { 'content-type': contentType }, body: bytes });
+    expect((await send(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(body)]), 'application/json')).status).toBe(200);
+    const res = await s.fetch('/v1/practices/B10029/changes?limit=10', { headers: { 'accept-encoding': 'identity' } });
+    expect(await res.text()).toContain('"valueQuantity":{"value":7.50}');
+    const utf16 = await send(Buffer.from(body, 'utf16le'), 'application/json; charset=utf-16le');
+    expect(utf16.status).toBe(415);
+    expect(await utf16.json()).toMatchObject({ status: 415, detail: 'Send UTF-8 JSON.' });
+  });
+
   it('keeps a tombstone for a delete, ignores deleting what is absent, and counts both', async () => {
     await ingest(s, 'B10003', [upsert('Observation', 'o1'), upsert('Observation', 'o2')]);
     const r = await ingest(s, 'B10003', [del('Observation', 'o1'), del('Observation', 'never')]);
