@@ -15,6 +15,16 @@
 //     The oneOf over 146 resources already can match at most one branch, the one whose resourceType
 //     `const` matches, so this accepts the same data; it just picks that branch directly instead of
 //     trying all 146, and reports that branch's errors instead of 146 branches' worth.
+// And two that make the JSON Schema mean what the FHIR specification says (XSD_PATTERNS, INTEGER_PATTERNS):
+//   - the patterns are FHIR's XML Schema regular expressions copied as they are, where `\s` is space,
+//     tab, CR and LF; JavaScript reads `\s` as every Unicode space. So a name or note holding a
+//     no-break space (U+00A0, common in text pasted from a word processor) failed `string`, and the
+//     base64Binary pattern backtracked exponentially on an invalid value with whitespace between its
+//     groups (about 1.4 kB of it ran past 100 s, holding the sync client). Each is rewritten to the
+//     same language in JavaScript's terms, the base64 one in a form matched in linear time;
+//   - integer, positiveInt and unsignedInt (definitions and inline properties) are JSON numbers with a
+//     `pattern`, which JSON Schema ignores for numbers, so 1.5 passed as an integer: they become
+//     `type: integer` with FHIR's ranges (32-bit, positive, not negative).
 //
 // Uses ajv 8 from the repository root (devDependency): @dtm/shared's own node_modules has ajv 6, which has
 // no standalone code generation.
@@ -120,6 +130,56 @@ function elementTypes(defs: JsonObject, resourceTypes: ReadonlySet<string>): Rec
   return out;
 }
 
+const XSD_SPACE = ' \\t\\n\\r';
+/** Each schema pattern that uses `\s` or `\S`, and the same language for a JavaScript RegExp (see the header). */
+const XSD_PATTERNS: Record<string, string> = {
+  // string, markdown: [ \r\n\t] and \S together are every character: any text of at least one.
+  '^[ \\r\\n\\t\\S]+$': '^[\\s\\S]+$',
+  // uri, url, canonical, oid and the like: no space, tab, CR or LF.
+  '^\\S*$': `^[^${XSD_SPACE}]*$`,
+  // code: no leading or trailing whitespace, single whitespace characters between tokens.
+  '^[^\\s]+(\\s[^\\s]+)*$': `^[^${XSD_SPACE}]+([${XSD_SPACE}][^${XSD_SPACE}]+)*$`,
+  // base64Binary: groups of four, whitespace allowed between them; each space run belongs to one place.
+  '^(\\s*([0-9a-zA-Z\\+/=]){4}\\s*)+$': `^(?:[${XSD_SPACE}]*[0-9a-zA-Z+/=]{4})+[${XSD_SPACE}]*$`,
+};
+
+/**
+ * FHIR R4's integer types, by the pattern the schema gives them (on their definitions and on inline
+ * properties such as Patient.multipleBirthInteger): 32-bit signed; positiveInt from 1; unsignedInt
+ * from 0 (its pattern, missing a group, would not even say that).
+ */
+const INT32_MAX = 2 ** 31 - 1;
+const INTEGER_PATTERNS: Record<string, JsonObject> = {
+  '^-?([0]|([1-9][0-9]*))$': { type: 'integer', minimum: -(2 ** 31), maximum: INT32_MAX },
+  '^[1-9][0-9]*$': { type: 'integer', minimum: 1, maximum: INT32_MAX },
+  '^[0]|([1-9][0-9]*)$': { type: 'integer', minimum: 0, maximum: INT32_MAX },
+};
+
+/**
+ * Rewrites every pattern of XSD_PATTERNS, and every number with an integer pattern to a JSON Schema
+ * integer; fails if one is not found (a new schema release: look again).
+ */
+function rewritePatterns(node: Json, seen: Map<string, number>): Json {
+  if (Array.isArray(node)) return node.map((n) => rewritePatterns(n, seen));
+  if (!isObject(node)) return node;
+  const integer = node.type === 'number' && typeof node.pattern === 'string' ? INTEGER_PATTERNS[node.pattern] : undefined;
+  if (integer) {
+    seen.set(node.pattern as string, (seen.get(node.pattern as string) ?? 0) + 1);
+    const { pattern: _pattern, type: _type, ...rest } = node;
+    return { ...rewritePatterns(rest, seen) as JsonObject, ...integer };
+  }
+  const out: JsonObject = {};
+  for (const [key, value] of Object.entries(node)) {
+    if (key === 'pattern' && typeof value === 'string' && value in XSD_PATTERNS) {
+      seen.set(value, (seen.get(value) ?? 0) + 1);
+      out[key] = XSD_PATTERNS[value]!;
+    } else {
+      out[key] = rewritePatterns(value, seen);
+    }
+  }
+  return out;
+}
+
 const header = (lines: string[]) =>
   ['// Generated from fhir.schema.json by `npm run generate`; do not edit.', ...lines.map((l) => `// ${l}`), '/* eslint-disable */', ''].join('\n');
 
@@ -140,8 +200,10 @@ async function main(): Promise<void> {
   const resourceTypes = new Set(Object.keys(mapping));
   for (const t of VALIDATED_RESOURCE_TYPES) if (!resourceTypes.has(t)) fail(`${t} is not an R4 resource type`);
 
-  const stripped = stripDescriptions(original.definitions);
+  const seen = new Map<string, number>();
+  const stripped = rewritePatterns(stripDescriptions(original.definitions), seen);
   if (!isObject(stripped)) fail('unreachable');
+  for (const p of [...Object.keys(XSD_PATTERNS), ...Object.keys(INTEGER_PATTERNS)]) if (!seen.get(p)) fail(`pattern ${p} not found in the schema`);
   const definitions: JsonObject = stripped;
   assertStringEnums({ definitions }, '#');
   const resourceList = definitions.ResourceList;

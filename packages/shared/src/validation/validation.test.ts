@@ -62,6 +62,44 @@ describe('validateResource: structure (HL7 R4 JSON Schema)', () => {
     expect(issues.map((i) => i.pointer).sort()).toEqual(['/address/0/line', '/address/0/period/start', '/nhsNumber']);
   });
 
+  it('reads the schema\'s patterns as FHIR means them: any Unicode text in a string, no space in a uri or inside a code', () => {
+    // U+00A0, U+202F, U+2028 and U+3000 are text, not the whitespace XML Schema's \\s means.
+    for (const text of ['Smith\u00A0Jones', 'BP\u202Fhigh', 'line\u2028break', 'a\u3000b', '\uFEFFBOM-led']) {
+      expect(validateResource({ ...patient(), name: [{ family: text, given: ['Alex'] }] }), JSON.stringify(text)).toEqual([]);
+    }
+    expect(errors(validateResource({ ...patient(), name: [{ family: '' }] }))).toHaveLength(1); // a string has a character
+    const withGender = (gender: string) => errors(validateResource({ ...patient(), gender })).length;
+    expect(withGender('female ')).toBe(1); // a code has no trailing whitespace
+    expect(withGender('fe male')).toBe(1); // and single spaces only between tokens (not in the value set either)
+    const withUrl = (url: string) => errors(validateResource({ ...condition(), extension: [{ url, valueString: 'x' }] })).length;
+    expect(withUrl('https://example.org/a\u00A0b')).toBe(0); // XML Schema's \\S takes a no-break space
+    expect(withUrl('https://example.org/a b')).toBe(1);
+  });
+
+  it('checks base64Binary in linear time, and whitespace only between groups of four', () => {
+    const ext = (value: string) => ({ ...patient(), extension: [{ url: 'https://example.org/b64', valueBase64Binary: value }] });
+    const line = 'QUJD'.repeat(19);
+    expect(validateResource(ext([line, line, line].join('\r\n')))).toEqual([]);
+    expect(validateResource(ext(' QUJD  QUJD '))).toEqual([]);
+    expect(errors(validateResource(ext('QU JD')))).toHaveLength(1);
+    // An invalid value with whitespace between its groups once backtracked exponentially: 1.4 kB ran past 100 s.
+    const started = performance.now();
+    expect(errors(validateResource(ext(`${Array(200).fill(line).join('\r\n')}\r\nQUJ-`)))).toHaveLength(1);
+    expect(errors(validateResource(ext(`${Array(2000).fill('QUJD').join('  ')}  =`)))).toHaveLength(1);
+    expect(performance.now() - started).toBeLessThan(2000); // exponential would take far longer than any machine's noise
+  });
+
+  it('checks FHIR integers as whole numbers in their ranges', () => {
+    const birth = (multipleBirthInteger: number) => errors(validateResource({ ...patient(), multipleBirthInteger })).length;
+    expect(birth(2)).toBe(0);
+    expect(birth(1.5)).toBe(1);
+    expect(birth(2 ** 31)).toBe(1);
+    const sized = (size: number) => errors(validateResource({ resourceType: 'DocumentReference', status: 'current', content: [{ attachment: { contentType: 'text/plain', size } }] }))
+      .filter((i) => i.rule === 'fhir.structure').length;
+    expect(sized(0)).toBe(0);
+    expect(sized(-1)).toBe(1); // unsignedInt
+  });
+
   it('checks contained resources by their own type', () => {
     const c = condition();
     delete c.subject;
@@ -196,8 +234,9 @@ describe('validateResource: UK Core rules', () => {
     expect(validateResource(doc({ hash: sha1, size: 4 }))).toEqual([]);
     expect(validateResource(doc({ hash: sha256 })).map((i) => [i.rule, i.pointer])).toEqual([['fhir.attachment-hash', '/content/0/attachment/hash']]);
     expect(rules(validateResource(doc({ hash: 'qUqP5cyxm6YcTAhz05Hph5gvu9N=' })))).toEqual(['fhir.attachment-hash']); // non-canonical last character
-    expect(validateResource(doc({ size: 1.5 })).map((i) => [i.rule, i.pointer])).toEqual([['fhir.attachment-size', '/content/0/attachment/size']]);
-    expect(rules(validateResource(doc({ size: -1 })))).toEqual(['fhir.attachment-size']);
+    // Size is an unsignedInt: the structure check's (once a rule of its own, when the schema let 1.5 pass).
+    expect(validateResource(doc({ size: 1.5 })).map((i) => [i.rule, i.pointer])).toEqual([['fhir.structure', '/content/0/attachment/size']]);
+    expect(rules(validateResource(doc({ size: -1 })))).toEqual(['fhir.structure']);
   });
 
   it('warns about a Coding with a code but no system, and not about a Quantity', () => {
