@@ -86,6 +86,22 @@ describe('quarantine and data issues', () => {
     expect(issue.status).toBe('closed');
   });
 
+  it('reports warnings as issues of severity warning without quarantining, and closes them when a later version has none', async () => {
+    await ingest(s, ODS, [upsert('Patient', 'no-nhs', { name: [{ family: 'Test' }], gender: 'unknown' }), upsert('Claim', 'claim-1', { status: 'active' })]);
+    const summary = await session.syncer.sync();
+    expect(summary).toMatchObject({ applied: 2, quarantined: 0 });
+    const list = async () => ((await (await s.fetch(`/v1/practices/${ODS}/issues`, {}, 'publisher')).json()) as
+      { issues: { id: string; rule: string; severity: string; status: string; message: string; resources: { resourceType: string; id: string }[] }[] }).issues;
+    const byRule = (rule: string) => list().then((l) => l.find((i) => i.rule === rule));
+    expect(await byRule('uk-core.nhs-number-missing')).toMatchObject({ severity: 'warning', status: 'open', resources: [{ resourceType: 'Patient', id: 'no-nhs' }] });
+    expect(await byRule('dtm.unexpected-resource-type')).toMatchObject({ severity: 'warning', resources: [{ resourceType: 'Claim', id: 'claim-1' }] });
+    expect((await byRule('uk-core.nhs-number-missing'))!.message).toMatch(/are noted under/);
+    await ingest(s, ODS, [patient('no-nhs', '9990000018')]);
+    await session.syncer.sync();
+    expect((await byRule('uk-core.nhs-number-missing'))!.status).toBe('closed');
+    expect((await byRule('dtm.unexpected-resource-type'))!.status).toBe('open');
+  });
+
   it('raises an issue for a live change that fails validation while following, without waiting for a catch-up', async () => {
     const raised: string[] = [];
     const onIssue = (e: { rule: string; resourceType: string; resources: number }) => raised.push(`${e.rule} ${e.resourceType} ${e.resources}`);
@@ -127,8 +143,14 @@ describe.skipIf(!process.env.CI && !(await readdir(SYNTHEA).catch(() => null)))(
       expect(summary.applied).toBe(unique);
       expect(await storeState(session.opened.store.pool, ODS)).toEqual(await serverState(s, ODS));
       // US data breaks no structural rule: warnings only (no NHS numbers, resource types a GP record
-      // does not use), so nothing is quarantined and no issue is raised.
+      // does not use), so nothing is quarantined, and the warnings reach the Source as issues.
       expect(summary.quarantined).toBe(0);
+      const { issues } = (await (await s.fetch(`/v1/practices/${ODS}/issues?limit=1000`, {}, 'publisher')).json()) as
+        { issues: { rule: string; severity: string; resources: { resourceType: string }[] }[] };
+      expect(issues.every((i) => i.severity === 'warning' || i.rule === 'dtm.reference-unresolved')).toBe(true);
+      const warned = (rule: string, type: string) => issues.find((i) => i.rule === rule && i.resources[0]?.resourceType === type)?.resources.length;
+      expect(warned('dtm.unexpected-resource-type', 'Claim')).toBe(6083);
+      expect(warned('uk-core.nhs-number-missing', 'Patient')).toBeGreaterThan(0);
       // A sync this large refreshes the store's statistics before the practice-wide checks.
       // (pg_stats, written by ANALYZE in its transaction; the activity counters are flushed lazily.)
       const analysed = await session.opened.store.pool.query<{ n: number }>(

@@ -46,7 +46,7 @@ describe('Target store migration 0002 (references into the resource row)', () =>
 
     const store = new Store(db.url);
     try {
-      expect(await store.migrate()).toEqual([2, 3, 4]);
+      expect(await store.migrate()).toEqual([2, 3, 4, 5]);
       const refs = await store.pool.query<{ id: string; refs: string[] | null }>("SELECT id, refs FROM dtm_resource WHERE practice = 'A1' ORDER BY id");
       expect(Object.fromEntries(refs.rows.map((r) => [r.id, r.refs]))).toEqual({
         c1: ['Encounter/e1', 'Patient/p1'], c2: ['Encounter/e-missing', 'Patient/p-missing'], e1: null, o1: null, p1: null,
@@ -72,7 +72,7 @@ describe('Target store migration 0002 (references into the resource row)', () =>
       await pool.end();
       const store = new Store(mdb.url);
       try {
-        expect(await store.migrate()).toEqual([3, 4]);
+        expect(await store.migrate()).toEqual([3, 4, 5]);
         expect((await store.pendingBinaries('A1', 10, new Date())).map((b) => b.id)).toEqual(['gave-up']);
       } finally {
         await store.close();

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { binariesWanted, type PreparedChange } from './store.ts';
 
 const change = (id: string, binaries: PreparedChange['binaries']): PreparedChange => ({
-  resourceType: 'DocumentReference', id, versionId: 1, deleted: false, body: '{}', lastUpdated: '', availableAt: '', issues: [], binaries, references: [],
+  resourceType: 'DocumentReference', id, versionId: 1, deleted: false, body: '{}', lastUpdated: '', availableAt: '', issues: [], warnings: [], binaries, references: [],
 });
 
 describe('binariesWanted', () => {

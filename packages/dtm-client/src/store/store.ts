@@ -21,8 +21,10 @@ export interface PreparedChange {
   body: string | null;
   lastUpdated: string;
   availableAt: string;
-  /** Validation issues; empty when the record passed. */
+  /** Validation errors; empty when the record passed. */
   issues: unknown[];
+  /** Validation warnings: reported, but the record is not quarantined. */
+  warnings: unknown[];
   /** Binaries a DocumentReference refers to. */
   binaries: { id: string; size: number | null; sha1: string | null }[];
   /** Patient-record references (subject, patient, encounter) as type and id. */
@@ -33,6 +35,15 @@ export interface PreparedChange {
 export const PENDING_BINARIES_SQL = `SELECT id, expected_size, expected_sha1, attempts FROM dtm_binary
         WHERE practice = $1 AND state IN ('pending', 'failed') AND (retry_after IS NULL OR retry_after <= $3)
         ORDER BY id LIMIT $2`;
+
+/** Affected resources of one validation rule and resource type: one data issue to the Source. */
+export interface IssueGroup {
+  rule: string;
+  resourceType: string;
+  severity: string;
+  message: string;
+  resources: { resourceType: string; id: string; versionId: string; pointer: string }[];
+}
 
 export interface PendingBinary {
   id: string;
@@ -156,6 +167,21 @@ export class Store {
            ON CONFLICT (practice, resource_type, id) DO UPDATE SET version_id = excluded.version_id, issues = excluded.issues, quarantined_at = excluded.quarantined_at`,
           [practice, failed.map((c) => c.resourceType), failed.map((c) => c.id), failed.map((c) => c.versionId), failed.map((c) => JSON.stringify(c.issues)), now]);
       }
+      // Warnings follow the current version: a replaced or deleted record's are gone, a new one's kept.
+      if (replacedKeys.size) {
+        await client.query(
+          `DELETE FROM dtm_notice n USING unnest($2::text[], $3::text[]) AS t(resource_type, id)
+            WHERE n.practice = $1 AND n.resource_type = t.resource_type AND n.id = t.id`,
+          [practice, replaced.map((c) => c.resourceType), replaced.map((c) => c.id)]);
+      }
+      const noted = fresh.filter((c) => c.warnings.length > 0);
+      if (noted.length) {
+        await client.query(
+          `INSERT INTO dtm_notice AS n (practice, resource_type, id, version_id, issues, noted_at)
+           SELECT $1, *, $6 FROM unnest($2::text[], $3::text[], $4::bigint[], $5::jsonb[])
+           ON CONFLICT (practice, resource_type, id) DO UPDATE SET version_id = excluded.version_id, issues = excluded.issues, noted_at = excluded.noted_at`,
+          [practice, noted.map((c) => c.resourceType), noted.map((c) => c.id), noted.map((c) => c.versionId), noted.map((c) => JSON.stringify(c.warnings)), now]);
+      }
       const wanted = binariesWanted(fresh);
       if (wanted.length) {
         // A changed expectation (new hash or size) means the document changed: fetch it again.
@@ -217,7 +243,7 @@ export class Store {
     const client = await this.pool.connect();
     try {
       await client.query('BEGIN');
-      for (const table of ['dtm_resource', 'dtm_quarantine', 'dtm_binary']) {
+      for (const table of ['dtm_resource', 'dtm_quarantine', 'dtm_notice', 'dtm_binary']) {
         await client.query(`DELETE FROM ${table} WHERE practice = $1`, [practice]);
       }
       await client.query('UPDATE dtm_checkpoint SET cursor = NULL, resyncs = resyncs + 1, initial_extract_completed_at = NULL, updated_at = $2 WHERE practice = $1', [practice, now]);
@@ -344,29 +370,38 @@ export class Store {
   }
 
   /** Quarantined resources grouped by rule and resource type: one data issue each. */
-  async quarantineGroups(practice: string): Promise<{ rule: string; resourceType: string; severity: string; message: string; resources: { resourceType: string; id: string; versionId: string; pointer: string }[] }[]> {
+  async quarantineGroups(practice: string): Promise<IssueGroup[]> {
+    return this.#issueGroups('dtm_quarantine', 'error', practice);
+  }
+
+  /** Warnings about current versions grouped by rule and resource type: one data issue (severity warning) each. */
+  async noticeGroups(practice: string): Promise<IssueGroup[]> {
+    return this.#issueGroups('dtm_notice', 'warning', practice);
+  }
+
+  async #issueGroups(table: 'dtm_quarantine' | 'dtm_notice', severity: 'error' | 'warning', practice: string): Promise<IssueGroup[]> {
     const r = await this.pool.query<{ rule: string; resource_type: string; id: string; version_id: string; pointer: string; message: string }>(
       `SELECT i->>'rule' AS rule, q.resource_type, q.id, q.version_id::text, i->>'pointer' AS pointer, i->>'message' AS message
-         FROM dtm_quarantine q, jsonb_array_elements(q.issues) i WHERE q.practice = $1 ORDER BY 1, 2, 3`, [practice]);
-    const groups = new Map<string, { rule: string; resourceType: string; severity: string; message: string; resources: { resourceType: string; id: string; versionId: string; pointer: string }[] }>();
+         FROM ${table} q, jsonb_array_elements(q.issues) i WHERE q.practice = $1 ORDER BY 1, 2, 3`, [practice]);
+    const groups = new Map<string, IssueGroup>();
     for (const row of r.rows) {
       const key = `${row.rule}|${row.resource_type}`;
       let g = groups.get(key);
-      if (!g) groups.set(key, (g = { rule: row.rule, resourceType: row.resource_type, severity: 'error', message: row.message, resources: [] }));
+      if (!g) groups.set(key, (g = { rule: row.rule, resourceType: row.resource_type, severity, message: row.message, resources: [] }));
       if (!g.resources.some((x) => x.id === row.id)) g.resources.push({ resourceType: row.resource_type, id: row.id, versionId: row.version_id, pointer: row.pointer });
     }
     return [...groups.values()];
   }
 
   /** References from live resources to resources the practice does not hold (or holds deleted), by source type. */
-  async unresolvedReferenceGroups(practice: string): Promise<{ rule: string; resourceType: string; severity: string; message: string; resources: { resourceType: string; id: string; versionId: string; pointer: string }[] }[]> {
+  async unresolvedReferenceGroups(practice: string): Promise<IssueGroup[]> {
     const r = await this.pool.query<{ from_type: string; from_id: string; version_id: string; to_type: string }>(
       `SELECT f.resource_type AS from_type, f.id AS from_id, f.version_id::text, split_part(ref, '/', 1) AS to_type
          FROM dtm_resource f CROSS JOIN LATERAL unnest(f.refs) AS ref
          LEFT JOIN dtm_resource t ON t.practice = f.practice AND t.resource_type = split_part(ref, '/', 1) AND t.id = split_part(ref, '/', 2) AND NOT t.deleted
         WHERE f.practice = $1 AND f.refs IS NOT NULL AND NOT f.deleted AND t.id IS NULL
         ORDER BY f.resource_type, f.id`, [practice]);
-    const groups = new Map<string, { rule: string; resourceType: string; severity: string; message: string; resources: { resourceType: string; id: string; versionId: string; pointer: string }[] }>();
+    const groups = new Map<string, IssueGroup>();
     for (const row of r.rows) {
       let g = groups.get(row.from_type);
       if (!g) groups.set(row.from_type, (g = { rule: 'dtm.reference-unresolved', resourceType: row.from_type, severity: 'error', message: 'a reference (subject, patient or encounter) names a resource the practice does not hold', resources: [] }));

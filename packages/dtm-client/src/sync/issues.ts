@@ -14,8 +14,8 @@ export async function reportDataIssues(
   o: { client: DtmClient; store: Store; practice: string; now: () => Date },
   onIssue: (e: { rule: string; resourceType: string; resources: number; issueId: string | null }) => void,
 ): Promise<void> {
-  // Validation failures (quarantined records) and references that do not resolve within the practice.
-  const groups = [...(await o.store.quarantineGroups(o.practice)), ...(await o.store.unresolvedReferenceGroups(o.practice))];
+  // Validation failures (quarantined records), warnings, and references that do not resolve within the practice.
+  const groups = [...(await o.store.quarantineGroups(o.practice)), ...(await o.store.noticeGroups(o.practice)), ...(await o.store.unresolvedReferenceGroups(o.practice))];
   const raised = new Map((await o.store.raisedIssues(o.practice)).map((r) => [r.clientReference, r]));
   const current = new Set<string>();
   for (const g of groups) {
@@ -23,10 +23,10 @@ export async function reportDataIssues(
     current.add(clientReference);
     const issue = (await o.client.send('POST', `/v1/practices/${o.practice}/issues`, {
       body: {
-        severity: g.severity as 'error',
+        severity: g.severity as 'error' | 'warning',
         rule: g.rule,
         // The validator's message names the rule and element, never a value from the record.
-        message: `${g.resources.length} ${g.resourceType} resource(s) fail ${g.rule}: ${g.message}`,
+        message: `${g.resources.length} ${g.resourceType} resource(s) ${g.severity === 'error' ? 'fail' : 'are noted under'} ${g.rule}: ${g.message}`,
         resources: g.resources.slice(0, 10_000).map((r) => ({ resourceType: r.resourceType, id: r.id, versionId: r.versionId, ...(r.pointer?.startsWith('/') ? { pointer: r.pointer } : {}) })),
         clientReference,
       },

@@ -48,13 +48,16 @@ function referencesOf(resource: Record<string, unknown>): PreparedChange['refere
 export function prepareChanges(changes: Change[], validate: Validate, exact?: Change[]): PreparedChange[] {
   return changes.map((c, i) => {
     const base = { resourceType: c.resourceType, id: c.id, versionId: Number(c.versionId), lastUpdated: c.lastUpdated, availableAt: c.availableAt };
-    if (c.op === 'delete') return { ...base, deleted: true, body: null, issues: [], binaries: [], references: [] };
+    if (c.op === 'delete') return { ...base, deleted: true, body: null, issues: [], warnings: [], binaries: [], references: [] };
     // Only errors quarantine a record; warnings (e.g. a resource type a GP record does not use) are
-    // reported with it but do not make it invalid.
-    const issues = validate(c.resource).filter((issue) => issue.severity === 'error');
-    const r = c.resource as Record<string, unknown>;
+    // kept beside it and reported to the Source as data issues of severity warning.
+    const all = validate(c.resource);
+    const issues = all.filter((issue) => issue.severity === 'error');
+    const warnings = all.filter((issue) => issue.severity !== 'error');
+    // A DTM that sends an upsert without an object (it fails validation above) must not fail the page.
+    const r = (typeof c.resource === 'object' && c.resource !== null ? c.resource : {}) as Record<string, unknown>;
     const asSent = exact?.[i];
     const body = JSON.stringify(asSent?.op === 'upsert' && asSent.id === c.id ? asSent.resource : c.resource);
-    return { ...base, deleted: false, body, issues, binaries: attachmentsOf(r), references: referencesOf(r) };
+    return { ...base, deleted: false, body, issues, warnings, binaries: attachmentsOf(r), references: referencesOf(r) };
   });
 }
