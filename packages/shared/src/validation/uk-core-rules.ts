@@ -62,10 +62,28 @@ function report(w: Walk, rule: string, severity: ValidationIssue['severity'], pt
   w.issues.push({ rule, severity, pointer: ptr, message });
 }
 
+/** SNOMED CT compositional grammar: a code holding one of these is an expression, not a single id. */
+const EXPRESSION_SYNTAX = /[:=+{},|]/;
+const SCTID_IN_EXPRESSION = /\d+/g;
+
+/**
+ * A post-coordinated expression (FHIR allows one as a code in http://snomed.info/sct: "195967001 :
+ * 246112005 = 24484000"): every concept id in it must be one, and then it is a warning, not an error
+ * (a GP record rarely holds one, and a receiving system may not). Digits inside |terms| are skipped.
+ */
+function checkSnomedExpression(code: string, w: Walk): boolean {
+  if (!EXPRESSION_SYNTAX.test(code)) return false;
+  const ids = code.replace(/\|[^|]*\|/g, ' ').match(SCTID_IN_EXPRESSION) ?? [];
+  if (ids.length === 0 || !ids.every(isSnomedConceptId)) return false;
+  report(w, 'uk-core.snomed-expression', 'warning', pointer(w, 'code'), 'code is a SNOMED CT post-coordinated expression, not a single concept id');
+  return true;
+}
+
 function checkCoding(c: Obj, w: Walk): void {
   const { system, code } = c;
   if (system === SNOMED_SYSTEM || system === DMD_SYSTEM) {
     if (code === undefined || (typeof code === 'string' && isSnomedConceptId(code))) return;
+    if (system === SNOMED_SYSTEM && typeof code === 'string' && checkSnomedExpression(code, w)) return;
     const [rule, what] = system === SNOMED_SYSTEM ? ['uk-core.snomed-id', 'a SNOMED CT'] : ['uk-core.dmd-code', 'a dm+d (SNOMED CT UK)'];
     const message =
       typeof code === 'string'

@@ -193,6 +193,15 @@ describe('validateResource: UK Core rules', () => {
     expect(rules(validateResource(condition(description)))).toEqual(['uk-core.snomed-id']);
   });
 
+  it('takes a post-coordinated SNOMED CT expression of valid concept ids with a warning, and rejects one with a bad id', () => {
+    // Fracture of femur (71620000): finding site (363698007) = bone structure of femur (71341001), with terms.
+    const good = '71620000 |Fracture of femur| : 363698007 |Finding site| = 71341001 |Bone structure of femur 2|';
+    expect(validateResource(condition(good)).map((i) => `${i.severity} ${i.rule}`)).toEqual(['warning uk-core.snomed-expression']);
+    expect(validateResource(condition('195967001:246112005=24484000')).map((i) => i.rule)).toEqual(['uk-core.snomed-expression']);
+    expect(rules(validateResource(condition('71620000:363698007=71341002')))).toEqual(['uk-core.snomed-id']); // last id's check digit altered
+    expect(rules(validateResource(condition('not: an = expression')))).toEqual(['uk-core.snomed-id']);
+  });
+
   it('checks dm+d codes and medication coding', () => {
     const mr = (coding: Resource[]): Resource => ({
       resourceType: 'MedicationRequest',
