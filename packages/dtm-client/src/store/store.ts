@@ -80,6 +80,20 @@ export interface ApplyResult {
   cleared: { resourceType: string; id: string }[];
 }
 
+/** The issues of each change that has some, against its version: the quarantine's errors, or the notices' warnings. */
+async function keepIssues(
+  client: pg.PoolClient, table: 'dtm_quarantine' | 'dtm_notice', practice: string, changes: PreparedChange[], issuesOf: (c: PreparedChange) => unknown[], now: Date,
+): Promise<void> {
+  const withIssues = changes.filter((c) => issuesOf(c).length > 0);
+  if (!withIssues.length) return;
+  const at = table === 'dtm_quarantine' ? 'quarantined_at' : 'noted_at';
+  await client.query(
+    `INSERT INTO ${table} AS q (practice, resource_type, id, version_id, issues, ${at})
+     SELECT $1, *, $6 FROM unnest($2::text[], $3::text[], $4::bigint[], $5::jsonb[])
+     ON CONFLICT (practice, resource_type, id) DO UPDATE SET version_id = excluded.version_id, issues = excluded.issues, ${at} = excluded.${at}`,
+    [practice, withIssues.map((c) => c.resourceType), withIssues.map((c) => c.id), withIssues.map((c) => c.versionId), withIssues.map((c) => JSON.stringify(issuesOf(c))), now]);
+}
+
 export class Store {
   readonly pool: pg.Pool;
   /**
@@ -159,14 +173,7 @@ export class Store {
         `DELETE FROM dtm_quarantine q USING unnest($2::text[], $3::text[]) AS t(resource_type, id)
           WHERE q.practice = $1 AND q.resource_type = t.resource_type AND q.id = t.id RETURNING q.resource_type, q.id`,
         [practice, passed.map((c) => c.resourceType), passed.map((c) => c.id)])).rows : [];
-      const failed = fresh.filter((c) => c.issues.length > 0);
-      if (failed.length) {
-        await client.query(
-          `INSERT INTO dtm_quarantine AS q (practice, resource_type, id, version_id, issues, quarantined_at)
-           SELECT $1, * , $6 FROM unnest($2::text[], $3::text[], $4::bigint[], $5::jsonb[])
-           ON CONFLICT (practice, resource_type, id) DO UPDATE SET version_id = excluded.version_id, issues = excluded.issues, quarantined_at = excluded.quarantined_at`,
-          [practice, failed.map((c) => c.resourceType), failed.map((c) => c.id), failed.map((c) => c.versionId), failed.map((c) => JSON.stringify(c.issues)), now]);
-      }
+      await keepIssues(client, 'dtm_quarantine', practice, fresh, (c) => c.issues, now);
       // Warnings follow the current version: a replaced or deleted record's are gone, a new one's kept.
       if (replacedKeys.size) {
         await client.query(
@@ -174,14 +181,7 @@ export class Store {
             WHERE n.practice = $1 AND n.resource_type = t.resource_type AND n.id = t.id`,
           [practice, replaced.map((c) => c.resourceType), replaced.map((c) => c.id)]);
       }
-      const noted = fresh.filter((c) => c.warnings.length > 0);
-      if (noted.length) {
-        await client.query(
-          `INSERT INTO dtm_notice AS n (practice, resource_type, id, version_id, issues, noted_at)
-           SELECT $1, *, $6 FROM unnest($2::text[], $3::text[], $4::bigint[], $5::jsonb[])
-           ON CONFLICT (practice, resource_type, id) DO UPDATE SET version_id = excluded.version_id, issues = excluded.issues, noted_at = excluded.noted_at`,
-          [practice, noted.map((c) => c.resourceType), noted.map((c) => c.id), noted.map((c) => c.versionId), noted.map((c) => JSON.stringify(c.warnings)), now]);
-      }
+      await keepIssues(client, 'dtm_notice', practice, fresh, (c) => c.warnings, now);
       const wanted = binariesWanted(fresh);
       if (wanted.length) {
         // A changed expectation (new hash or size) means the document changed: fetch it again.
