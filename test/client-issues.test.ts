@@ -115,6 +115,12 @@ describe('quarantine and data issues', () => {
       const deadline = Date.now() + 4000;
       while (!raised.includes('uk-core.nhs-number Patient 1') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
       expect(raised).toContain('uk-core.nhs-number Patient 1');
+      // A live change that only carries a warning is reported the same way.
+      raised.length = 0;
+      await ingest(s, ODS, [upsert('Patient', 'warn-live', { name: [{ family: 'Test' }], gender: 'unknown' })]);
+      const warnDeadline = Date.now() + 4000;
+      while (!raised.some((r) => r.startsWith('uk-core.nhs-number-missing Patient')) && Date.now() < warnDeadline) await new Promise((r) => setTimeout(r, 50));
+      expect(raised.some((r) => r.startsWith('uk-core.nhs-number-missing Patient'))).toBe(true);
     } finally {
       session.syncer.stop();
       session.syncer.off('issue', onIssue);

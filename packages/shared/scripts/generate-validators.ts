@@ -180,6 +180,23 @@ function rewritePatterns(node: Json, seen: Map<string, number>): Json {
   return out;
 }
 
+const DECIMAL_PATTERN = '^-?(0|[1-9][0-9]*)(\\.[0-9]+)?([eE][+-]?[0-9]+)?$';
+
+/**
+ * After the rewrites, no pattern may still use \s or \S (JavaScript would read them as every Unicode
+ * space), and no number may keep a pattern other than decimal's (JSON Schema ignores a pattern on a
+ * number: a new integer-like one would check nothing). A new schema release that adds either fails here.
+ */
+function assertNoXsdLeft(node: Json, path: string): void {
+  if (Array.isArray(node)) return node.forEach((n, i) => assertNoXsdLeft(n, `${path}/${i}`));
+  if (!isObject(node)) return;
+  if (typeof node.pattern === 'string') {
+    if (/\\[sS]/.test(node.pattern) && !Object.values(XSD_PATTERNS).includes(node.pattern)) fail(`pattern ${node.pattern} at ${path} uses \\s or \\S: add it to XSD_PATTERNS`);
+    if (node.type === 'number' && node.pattern !== DECIMAL_PATTERN) fail(`number pattern ${node.pattern} at ${path}: add it to INTEGER_PATTERNS`);
+  }
+  for (const [key, value] of Object.entries(node)) if (key !== 'pattern') assertNoXsdLeft(value, `${path}/${key}`);
+}
+
 const header = (lines: string[]) =>
   ['// Generated from fhir.schema.json by `npm run generate`; do not edit.', ...lines.map((l) => `// ${l}`), '/* eslint-disable */', ''].join('\n');
 
@@ -204,6 +221,7 @@ async function main(): Promise<void> {
   const stripped = rewritePatterns(stripDescriptions(original.definitions), seen);
   if (!isObject(stripped)) fail('unreachable');
   for (const p of [...Object.keys(XSD_PATTERNS), ...Object.keys(INTEGER_PATTERNS)]) if (!seen.get(p)) fail(`pattern ${p} not found in the schema`);
+  assertNoXsdLeft(stripped, '#/definitions');
   const definitions: JsonObject = stripped;
   assertStringEnums({ definitions }, '#');
   const resourceList = definitions.ResourceList;

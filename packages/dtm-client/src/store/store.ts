@@ -78,20 +78,23 @@ export interface ApplyResult {
   skipped: number;
   /** Quarantined resources whose new version passed: their issues can be closed. */
   cleared: { resourceType: string; id: string }[];
+  /** Warnings were added or removed: their data issues may change. */
+  noticesChanged: boolean;
 }
 
 /** The issues of each change that has some, against its version: the quarantine's errors, or the notices' warnings. */
 async function keepIssues(
   client: pg.PoolClient, table: 'dtm_quarantine' | 'dtm_notice', practice: string, changes: PreparedChange[], issuesOf: (c: PreparedChange) => unknown[], now: Date,
-): Promise<void> {
+): Promise<number> {
   const withIssues = changes.filter((c) => issuesOf(c).length > 0);
-  if (!withIssues.length) return;
+  if (!withIssues.length) return 0;
   const at = table === 'dtm_quarantine' ? 'quarantined_at' : 'noted_at';
   await client.query(
     `INSERT INTO ${table} AS q (practice, resource_type, id, version_id, issues, ${at})
      SELECT $1, *, $6 FROM unnest($2::text[], $3::text[], $4::bigint[], $5::jsonb[])
      ON CONFLICT (practice, resource_type, id) DO UPDATE SET version_id = excluded.version_id, issues = excluded.issues, ${at} = excluded.${at}`,
     [practice, withIssues.map((c) => c.resourceType), withIssues.map((c) => c.id), withIssues.map((c) => c.versionId), withIssues.map((c) => JSON.stringify(issuesOf(c))), now]);
+  return withIssues.length;
 }
 
 export class Store {
@@ -175,13 +178,11 @@ export class Store {
         [practice, passed.map((c) => c.resourceType), passed.map((c) => c.id)])).rows : [];
       await keepIssues(client, 'dtm_quarantine', practice, fresh, (c) => c.issues, now);
       // Warnings follow the current version: a replaced or deleted record's are gone, a new one's kept.
-      if (replacedKeys.size) {
-        await client.query(
-          `DELETE FROM dtm_notice n USING unnest($2::text[], $3::text[]) AS t(resource_type, id)
-            WHERE n.practice = $1 AND n.resource_type = t.resource_type AND n.id = t.id`,
-          [practice, replaced.map((c) => c.resourceType), replaced.map((c) => c.id)]);
-      }
-      await keepIssues(client, 'dtm_notice', practice, fresh, (c) => c.warnings, now);
+      const unnoted = replacedKeys.size ? (await client.query(
+        `DELETE FROM dtm_notice n USING unnest($2::text[], $3::text[]) AS t(resource_type, id)
+          WHERE n.practice = $1 AND n.resource_type = t.resource_type AND n.id = t.id`,
+        [practice, replaced.map((c) => c.resourceType), replaced.map((c) => c.id)])).rowCount ?? 0 : 0;
+      const noted = await keepIssues(client, 'dtm_notice', practice, fresh, (c) => c.warnings, now);
       const wanted = binariesWanted(fresh);
       if (wanted.length) {
         // A changed expectation (new hash or size) means the document changed: fetch it again.
@@ -200,7 +201,10 @@ export class Store {
          WHERE practice = $1`,
         [practice, nextCursor, now, upToDate]);
       await client.query('COMMIT');
-      return { applied: fresh.length, skipped: changes.length - fresh.length, cleared: cleared.map((c) => ({ resourceType: c.resource_type, id: c.id })) };
+      return {
+        applied: fresh.length, skipped: changes.length - fresh.length, cleared: cleared.map((c) => ({ resourceType: c.resource_type, id: c.id })),
+        noticesChanged: unnoted + noted > 0,
+      };
     } catch (err) {
       await client.query('ROLLBACK').catch(() => undefined);
       throw err;
@@ -235,7 +239,7 @@ export class Store {
    * autovacuum's analyse of dtm_binary was about 1 s of the run (issue 7, bench client-e2e).
    */
   async analyze(): Promise<void> {
-    await this.pool.query('ANALYZE (SKIP_LOCKED) dtm_resource, dtm_quarantine, dtm_binary');
+    await this.pool.query('ANALYZE (SKIP_LOCKED) dtm_resource, dtm_quarantine, dtm_notice, dtm_binary');
   }
 
   /** Full resync after the server's epoch changed: forget the practice's state, loudly, in one go. */
@@ -388,7 +392,8 @@ export class Store {
       const key = `${row.rule}|${row.resource_type}`;
       let g = groups.get(key);
       if (!g) groups.set(key, (g = { rule: row.rule, resourceType: row.resource_type, severity, message: row.message, resources: [] }));
-      if (!g.resources.some((x) => x.id === row.id)) g.resources.push({ resourceType: row.resource_type, id: row.id, versionId: row.version_id, pointer: row.pointer });
+      // Rows come ordered by rule, type and id: a resource's second issue under one rule is next to its first.
+      if (g.resources.at(-1)?.id !== row.id) g.resources.push({ resourceType: row.resource_type, id: row.id, versionId: row.version_id, pointer: row.pointer });
     }
     return [...groups.values()];
   }

@@ -37,7 +37,7 @@ export async function reportDataIssues(
   for (const [ref, r] of raised) {
     if (current.has(ref) || r.status === 'closed') continue;
     const closed = (await o.client.send('PATCH', `/v1/practices/${o.practice}/issues/${r.issueId}`, {
-      body: { status: 'closed', comment: 'Every affected resource now has a version that passes validation.' },
+      body: { status: 'closed', comment: 'Every affected resource now has a version without this issue.' },
     })) as RaisedIssue;
     await o.store.recordIssue(o.practice, ref, r.issueId, 0, closed.status, o.now());
   }

@@ -203,7 +203,7 @@ export class Syncer extends SyncEmitter {
         if (!waiting) this.emit('idle', { practice, sourceAsOf: summary.sourceAsOf, lastUpdatedAt: summary.lastUpdatedAt });
         // After a catch-up, and after a live change that fails validation or replaces one that did: the
         // Source hears of data issues now, not at the next catch-up (in time for cutover).
-        if (!waiting || quarantined > 0 || r.cleared.length > 0) this.#startHousekeeping(summary);
+        if (!waiting || quarantined > 0 || r.cleared.length > 0 || r.noticesChanged) this.#startHousekeeping(summary);
         waiting = true;
       }
       await this.#binaryPass;
