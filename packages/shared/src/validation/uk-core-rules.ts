@@ -4,7 +4,7 @@
 // Bundle entries) and never mistakes a look-alike (a Quantity also has `system` and `code`).
 import { ODS_CODE_PATTERN, isR4ResourceType } from '../fhir.ts';
 import { ELEMENT_TYPES } from '../generated/validators-fhir-r4.js';
-import { DMD_SYSTEM, NHS_NUMBER_SYSTEM, ODS_SYSTEM, SNOMED_SYSTEM, isValidNhsNumber, isValidSnomedId, snomedPartition } from '../uk-core/index.ts';
+import { DMD_SYSTEM, NHS_NUMBER_SYSTEM, ODS_SYSTEM, SNOMED_SYSTEM, isValidNhsNumber, isValidSnomedId, snomedExpressionIds, snomedPartition } from '../uk-core/index.ts';
 import type { ValidationIssue } from './validate.ts';
 
 /** Rule issues reported per resource before the rest are summarised by one `dtm.issues-truncated`. */
@@ -62,19 +62,14 @@ function report(w: Walk, rule: string, severity: ValidationIssue['severity'], pt
   w.issues.push({ rule, severity, pointer: ptr, message });
 }
 
-/** SNOMED CT compositional grammar: a code holding one of these is an expression, not a single id. */
-const EXPRESSION_SYNTAX = /[:=+{},|]/;
-const SCTID_IN_EXPRESSION = /\d+/g;
-
 /**
- * A post-coordinated expression (FHIR allows one as a code in http://snomed.info/sct: "195967001 :
- * 246112005 = 24484000"): every concept id in it must be one, and then it is a warning, not an error
- * (a GP record rarely holds one, and a receiving system may not). Digits inside |terms| are skipped.
+ * A post-coordinated expression (FHIR allows one as a code in http://snomed.info/sct: "71620000 :
+ * 363698007 = 71341001"): when it parses (uk-core/snomed-expression.ts) and every concept id in it
+ * is one, it is a warning, not an error (a GP record rarely holds one, and a receiving system may not).
  */
 function checkSnomedExpression(code: string, w: Walk): boolean {
-  if (!EXPRESSION_SYNTAX.test(code)) return false;
-  const ids = code.replace(/\|[^|]*\|/g, ' ').match(SCTID_IN_EXPRESSION) ?? [];
-  if (ids.length === 0 || !ids.every(isSnomedConceptId)) return false;
+  const ids = snomedExpressionIds(code);
+  if (!ids || !ids.every(isSnomedConceptId)) return false;
   report(w, 'uk-core.snomed-expression', 'warning', pointer(w, 'code'), 'code is a SNOMED CT post-coordinated expression, not a single concept id');
   return true;
 }

@@ -200,6 +200,14 @@ describe('validateResource: UK Core rules', () => {
     expect(validateResource(condition('195967001:246112005=24484000')).map((i) => i.rule)).toEqual(['uk-core.snomed-expression']);
     expect(rules(validateResource(condition('71620000:363698007=71341002')))).toEqual(['uk-core.snomed-id']); // last id's check digit altered
     expect(rules(validateResource(condition('not: an = expression')))).toEqual(['uk-core.snomed-id']);
+    // Concrete values, groups and nesting are expressions too.
+    for (const ok of ['322236009 : 116676008 = #500', '322236009:{363698007=71341001, 116676008="1 tab"}', '71620000:363698007=(71341001:272741003=7771000)', '=== 71620000 + 38341003']) {
+      expect(rules(validateResource(condition(ok))), ok).toEqual(['uk-core.snomed-expression']);
+    }
+    // Digits and punctuation that do not parse as an expression stay errors.
+    for (const bad of ['73211009,hello world', '73211009:', '{73211009}', '73211009 | unclosed term', '73211009=Mr Smith', '71620000:363698007']) {
+      expect(rules(validateResource(condition(bad))), bad).toEqual(['uk-core.snomed-id']);
+    }
   });
 
   it('checks dm+d codes and medication coding', () => {
