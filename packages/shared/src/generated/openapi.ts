@@ -526,7 +526,10 @@ export interface paths {
          *     whose content (ignoring `meta.versionId` and `meta.lastUpdated`) equals the current version
          *     makes no new version. A delete of an unknown or already deleted resource is a no-op.
          *     `sourceAsOf` advances the practice's freshness. Send large loads as several batches (at most
-         *     5,000 items each) so no transaction stays open for long.
+         *     5,000 items each) so no transaction stays open for long. Resources are stored and served as
+         *     sent, numbers included (`7.50` stays `7.50`: FHIR decimals carry their precision), so a change
+         *     of a number's precision alone is a change. The body is UTF-8 JSON (RFC 8259); another charset
+         *     is refused with 415.
          */
         post: operations["ingestChanges"];
         delete?: never;
