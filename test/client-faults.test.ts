@@ -186,6 +186,20 @@ describe('dtm-client sync when things go wrong', () => {
   });
 });
 
+describe('dtm-client verify when the Source replaces a document under the same id', () => {
+  it('finds it changed at the DTM, fetches it again, and then matches', async () => {
+    expect((await verify(session.client, session.opened.store, ODS, fx.config.binaryDir)).match).toBe(true);
+    // New bytes under an id the DocumentReferences already name; their attachments carry no hash or size.
+    await putBinary('shared1', Buffer.from('a corrected letter'));
+    const v = await verify(session.client, session.opened.store, ODS, fx.config.binaryDir);
+    expect(v.match).toBe(false);
+    expect(v.binaries).toMatchObject({ changed: 1, pending: 1 });
+    expect((await session.syncer.sync()).binariesVerified).toBe(1);
+    expect((await readFile(path.join(fx.config.binaryDir, ODS, 'shared1'))).toString()).toBe('a corrected letter');
+    expect((await verify(session.client, session.opened.store, ODS, fx.config.binaryDir)).match).toBe(true);
+  });
+});
+
 describe('dtm-client sync stopped during its last documents pass', () => {
   it('says it was stopped, not up to date', async () => {
     const ods = 'F10003';

@@ -205,6 +205,13 @@ export class DtmClient {
     };
   }
 
+  /** The DTM's SHA-256 of a binary now (base64, from Repr-Digest on a HEAD), without its bytes. */
+  async binaryDigest(ods: string, id: string, signal?: AbortSignal): Promise<string | null> {
+    const res = await this.#send('HEAD', `/v1/practices/${ods}/binaries/${id}`, { headers: { accept: '*/*' }, ...(signal ? { signal } : {}) });
+    await res.body.dump();
+    return /sha-256=:([A-Za-z0-9+/=]+):/.exec(String(res.headers['repr-digest'] ?? ''))?.[1] ?? null;
+  }
+
   async close(): Promise<void> {
     if (!this.#o.dispatcher) await this.#dispatcher.close();
   }

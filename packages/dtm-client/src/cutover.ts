@@ -8,8 +8,9 @@ import { DigestAccumulator, compareDigests, type Digest } from '@dtm/shared';
 import type { DtmClient } from './client.ts';
 import type { Store } from './store/store.ts';
 import type { Syncer } from './sync/syncer.ts';
-import { sleep } from './http/retry.ts';
+import { HttpError, sleep } from './http/retry.ts';
 import { hashFile } from './sync/binaries.ts';
+import { SYNC_DEFAULTS } from './sync/defaults.ts';
 
 export interface Migration {
   id: string;
@@ -34,8 +35,12 @@ export interface VerifyResult {
   server: Digest;
   client: Digest;
   differences: Difference[];
-  /** `damaged`: verified documents whose files no longer held what was verified (now pending again, so counted there too). */
-  binaries: { pending: number; failed: number; verified: number; damaged: number };
+  /**
+   * `damaged`: verified documents whose files no longer held what was verified; `changed`: verified
+   * documents the DTM now holds other bytes for, or no longer holds. Both are pending again, so
+   * counted there too.
+   */
+  binaries: { pending: number; failed: number; verified: number; damaged: number; changed: number };
 }
 
 const FROZEN_OR_LATER = new Set(['source-frozen', 'target-complete', 'business-go-live', 'run-off', 'accepted']);
@@ -73,8 +78,7 @@ async function differencesFor(client: DtmClient, store: Store, practice: string,
  * (size and SHA-256). The store records a document verified without waiting for its file to reach
  * the disk (no fsync: issue 7), so after a power loss, a disk fault or a hand in the directory a file
  * can be missing or changed while its row says verified. Such a document goes back to pending (the
- * next sync fetches it again) and is counted here, so a cutover never confirms on it. About a second
- * per GB of documents.
+ * next sync fetches it again) and is counted here, so a cutover never confirms on it.
  */
 export async function checkBinaryFiles(store: Store, practice: string, binaryDir: string, now: Date): Promise<number> {
   let damaged = 0;
@@ -92,8 +96,35 @@ export async function checkBinaryFiles(store: Store, practice: string, binaryDir
 }
 
 /**
+ * Asks the DTM for every verified document's SHA-256 now (a HEAD each, no bytes; 12 at once) and
+ * compares it with what was verified. The Source may store new bytes under a Binary id that its
+ * DocumentReference already names: when the attachment carries no hash or size, nothing else tells
+ * the Target, and a cutover would confirm on the old bytes. A document that changed, or that the DTM
+ * no longer holds, goes back to pending (the next sync fetches it) and is counted here.
+ */
+export async function checkBinariesCurrent(client: DtmClient, store: Store, practice: string, now: Date, parallel = SYNC_DEFAULTS.binaryParallel): Promise<number> {
+  const verified = await store.verifiedBinaries(practice);
+  let changed = 0;
+  let next = 0;
+  await Promise.all(Array.from({ length: Math.min(parallel, verified.length) }, async () => {
+    while (next < verified.length) {
+      const b = verified[next++]!;
+      const current = await client.binaryDigest(practice, b.id).catch((err: unknown) => {
+        if (err instanceof HttpError && err.status === 404) return null;
+        throw err;
+      });
+      if (current === b.sha256) continue;
+      changed++;
+      await store.binaryDamaged(practice, b.id, current === null ? 'the DTM no longer holds this binary' : 'the DTM now holds other bytes under this id', now);
+    }
+  }));
+  return changed;
+}
+
+/**
  * Compares the Target store with the DTM now (the practice should be quiet: frozen, or between
- * changes), and every verified document's file with what was verified (checkBinaryFiles).
+ * changes); every verified document's file with what was verified (checkBinaryFiles), and with what
+ * the DTM holds now (checkBinariesCurrent).
  */
 export async function verify(client: DtmClient, store: Store, practice: string, binaryDir: string, now = new Date()): Promise<VerifyResult> {
   const server = (await client.send('GET', `/v1/practices/${practice}/digest`)) as Digest;
@@ -102,8 +133,9 @@ export async function verify(client: DtmClient, store: Store, practice: string, 
   const differing = compareDigests(server, local);
   const differences = await Promise.all(differing.map((t) => differencesFor(client, store, practice, t)));
   const damaged = await checkBinaryFiles(store, practice, binaryDir, now);
+  const changed = await checkBinariesCurrent(client, store, practice, now);
   const f = await store.figures(practice);
-  const binaries = { pending: f.binaries.pending ?? 0, failed: f.binaries.failed ?? 0, verified: f.binaries.verified ?? 0, damaged };
+  const binaries = { pending: f.binaries.pending ?? 0, failed: f.binaries.failed ?? 0, verified: f.binaries.verified ?? 0, damaged, changed };
   return { match: differing.length === 0 && binaries.pending === 0 && binaries.failed === 0, server, client: local, differences, binaries };
 }
 
@@ -166,7 +198,8 @@ export function describeMismatch(v: VerifyResult): string {
     `${d.extraInTarget.length} not at the Source, ${d.versionDiffers.length} at another version`);
   if (v.binaries.pending || v.binaries.failed) {
     parts.push(`binaries: ${v.binaries.pending} not fetched, ${v.binaries.failed} failed verification` +
-      (v.binaries.damaged ? ` (${v.binaries.damaged} of those not fetched were verified, but their files no longer held what was verified: fetched again by the next sync)` : ''));
+      (v.binaries.damaged ? ` (${v.binaries.damaged} of those not fetched were verified, but their files no longer held what was verified: fetched again by the next sync)` : '') +
+      (v.binaries.changed ? ` (${v.binaries.changed} of those not fetched were verified, but the DTM now holds other bytes or none: fetched again by the next sync)` : ''));
   }
   return `MISMATCH: ${parts.join('; ')}`;
 }

@@ -225,7 +225,13 @@ export interface paths {
         post?: never;
         delete?: never;
         options?: never;
-        head?: never;
+        /**
+         * A document's digest and size, without its content
+         * @description The headers `getBinary` would send, without the body: `Repr-Digest` (the SHA-256 of the whole
+         *     content now), `ETag` and `Content-Length`. The sync client's verify and cutover ask this of
+         *     every document they hold, to find one the Source has replaced under the same id.
+         */
+        head: operations["headBinary"];
         patch?: never;
         trace?: never;
     };
@@ -1765,6 +1771,45 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
+            };
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    headBinary: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The practice's ODS code (upper-case letters and digits, 3 to 10 characters, e.g. `A12345`). */
+                ods: components["parameters"]["Ods"];
+                /** @description The binary's id (FHIR id rules). */
+                id: components["parameters"]["BinaryId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The binary's headers. */
+            200: {
+                headers: {
+                    /** @description Strong entity tag derived from the SHA-256. */
+                    ETag?: string;
+                    "Content-Length"?: number;
+                    /** @description RFC 9530: `sha-256=:<base64>:` of the whole content. */
+                    "Repr-Digest"?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such binary for this practice (no body, as for any HEAD). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             429: components["responses"]["TooManyRequests"];
         };
