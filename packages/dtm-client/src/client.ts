@@ -3,7 +3,7 @@
 import { promisify } from 'node:util';
 import zlib from 'node:zlib';
 import { Agent, request, type Dispatcher } from 'undici';
-import { PROBLEM_TYPES, SMART_CONFIGURATION_PATH, parseExactIfNeeded, type ChangePage, type PracticeStatus } from '@dtm/shared';
+import { PROBLEM_TYPES, SMART_CONFIGURATION_PATH, parseExactIfNeeded, type BinaryDigestPage, type ChangePage, type PracticeStatus } from '@dtm/shared';
 import { HttpError, parseRetryAfter, withRetry, type RetryPolicy } from './http/retry.ts';
 import { TokenSource } from './http/tokens.ts';
 
@@ -205,11 +205,15 @@ export class DtmClient {
     };
   }
 
-  /** The DTM's SHA-256 of a binary now (base64, from Repr-Digest on a HEAD), without its bytes. */
-  async binaryDigest(ods: string, id: string, signal?: AbortSignal): Promise<string | null> {
-    const res = await this.#send('HEAD', `/v1/practices/${ods}/binaries/${id}`, { headers: { accept: '*/*' }, ...(signal ? { signal } : {}) });
-    await res.body.dump();
-    return /sha-256=:([A-Za-z0-9+/=]+):/.exec(String(res.headers['repr-digest'] ?? ''))?.[1] ?? null;
+  /** Every binary the DTM holds for the practice, with its size and SHA-256 now (base64), page by page. */
+  async *binaryDigests(ods: string): AsyncGenerator<BinaryDigestPage['binaries'][number]> {
+    for (let after: string | null = null; ;) {
+      const q = new URLSearchParams({ limit: '10000', ...(after ? { after } : {}) });
+      const page = (await this.#json('GET', `/v1/practices/${ods}/binaries?${q}`)) as BinaryDigestPage;
+      yield* page.binaries;
+      if (!page.next) return;
+      after = page.next;
+    }
   }
 
   async close(): Promise<void> {

@@ -18,6 +18,7 @@ export type PracticeStatus = Schemas['PracticeStatus'];
 export type PracticeSummary = Schemas['PracticeSummary'];
 export type PracticeList = Schemas['PracticeList'];
 export type BinaryInfo = Schemas['BinaryInfo'];
+export type BinaryDigestPage = Schemas['BinaryDigestPage'];
 export type Problem = Schemas['Problem'];
 export type ResourceCount = Schemas['ResourceCount'];
 

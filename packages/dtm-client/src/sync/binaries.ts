@@ -28,7 +28,7 @@ export const retryDelayMs = (attempts: number): number =>
   attempts >= MAX_ATTEMPTS ? FAILED_RETRY_MS : FIRST_RETRY_MS * 2 ** (attempts - 1);
 
 /** What is already on disk in a .part file (nothing when there is none): its hashes so far and size. */
-export async function hashFile(file: string): Promise<{ sha256: Hash; sha1: Hash; size: number }> {
+export async function hashFile(file: string): Promise<{ sha256: Hash; sha1: Hash; size: number; missing: boolean }> {
   const sha256 = createHash('sha256');
   const sha1 = createHash('sha1');
   let size = 0;
@@ -36,7 +36,7 @@ export async function hashFile(file: string): Promise<{ sha256: Hash; sha1: Hash
   try {
     fh = await open(file, 'r');
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { sha256, sha1, size };
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { sha256, sha1, size, missing: true };
     throw err;
   }
   try {
@@ -48,7 +48,7 @@ export async function hashFile(file: string): Promise<{ sha256: Hash; sha1: Hash
   } finally {
     await fh.close();
   }
-  return { sha256, sha1, size };
+  return { sha256, sha1, size, missing: false };
 }
 
 /**
@@ -118,7 +118,7 @@ export async function fetchBinaries(
           }
           if (have.size > 0 && res.status !== 206) {
             // A server (or a proxy) may ignore Range and send the whole: take it whole (RFC 9110 14.2).
-            have = { sha256: createHash('sha256'), sha1: createHash('sha1'), size: 0 };
+            have = { sha256: createHash('sha256'), sha1: createHash('sha1'), size: 0, missing: true };
           }
           let size = have.size;
           await saveBody(res.body, part, have.size > 0, (chunk) => {

@@ -52,3 +52,13 @@ export async function* readChunks(pool: Pool, uploadId: string, first: number, l
     yield* res.rows;
   }
 }
+
+/** Up to `limit` of a practice's binaries after `after`, by id: id, size and SHA-256, never content. */
+export async function listBinaryDigests(db: Pool, ods: string, after: string | null, limit: number): Promise<{ id: string; size: number; sha256: Buffer }[]> {
+  const res = await db.query<{ id: string; size: number; sha256: Buffer }>({
+    name: after === null ? 'binary-digests' : 'binary-digests-after',
+    text: `SELECT id, size, sha256 FROM binary_content WHERE practice = $1 ${after === null ? '' : 'AND id > $3'} ORDER BY id LIMIT $2`,
+    values: after === null ? [ods, limit] : [ods, limit, after],
+  });
+  return res.rows;
+}

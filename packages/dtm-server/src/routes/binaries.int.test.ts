@@ -116,6 +116,22 @@ describe('binaries', () => {
     }
   });
 
+
+  it('lists the practice\'s binaries with size and SHA-256, by id, page by page', async () => {
+    const bodies = { l1: Buffer.from('one'), l2: Buffer.from('two two'), l3: Buffer.from('three') };
+    for (const [id, body] of Object.entries(bodies)) expect((await put('F10007', id, body)).status).toBe(201);
+    const seen: { id: string; size: number; sha256: string }[] = [];
+    let after: string | null = null;
+    do {
+      const res = await s.fetch(`/v1/practices/F10007/binaries?limit=2${after ? `&after=${after}` : ''}`);
+      expect(res.status).toBe(200);
+      const page = (await res.json()) as { binaries: typeof seen; next: string | null };
+      seen.push(...page.binaries);
+      after = page.next;
+    } while (after);
+    expect(seen).toEqual(Object.entries(bodies).map(([id, body]) => ({ id, size: body.length, sha256: sha256(body) })));
+    expect((await s.fetch('/v1/practices/F19999/binaries')).status).toBe(404);
+  });
 });
 
 describe('large downloads', () => {

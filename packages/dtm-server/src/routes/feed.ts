@@ -4,7 +4,7 @@ import { Router, type Request, type Response } from 'express';
 import { FEED_LIMITS, HEADERS } from '@dtm/shared';
 import type { AppDeps } from '../app.ts';
 import { listPracticeSummaries, practiceStatus, readFeed, type ReplicaFallback } from '../services/feed.ts';
-import { binaryBytes, findBinary, parseRange } from '../services/binaries.ts';
+import { binaryBytes, binaryDigestPage, findBinary, parseRange } from '../services/binaries.ts';
 import { DtmError } from '../errors.ts';
 import { PROBLEM_TYPES, SCOPES } from '@dtm/shared';
 import { countRetrieval, grantRateLimit, principalOf, requirePractice } from '../http/security.ts';
@@ -86,6 +86,12 @@ export function feedRouter(deps: AppDeps): Router {
       res.off('close', onClose);
       deps.shutdownSignal.removeEventListener('abort', onClose);
     }
+  });
+
+  // Metadata for the Target's verification, like the digest: not a retrieval of data.
+  r.get('/practices/:ods/binaries', reader, rate, async (req, res) => {
+    const q = req.query as { after?: string; limit?: number };
+    res.json(await binaryDigestPage(deps.pool, param(req, 'ods'), q.after ?? null, Number(q.limit ?? 1000)));
   });
 
   r.get('/practices/:ods/binaries/:id', reader, rate, retrieval, async (req, res) => {

@@ -2,7 +2,7 @@
 // client's check) and SHA-1 (FHIR R4 Attachment.hash) computed on the way in. Chunks are written
 // outside any transaction and swapped in by a short one, so a slow upload holds no lock.
 import { createHash, randomUUID } from 'node:crypto';
-import { PROBLEM_TYPES, binaryReference, type BinaryInfo } from '@dtm/shared';
+import { PROBLEM_TYPES, binaryReference, type BinaryDigestPage, type BinaryInfo } from '@dtm/shared';
 import type { Pool } from '../db/pool.ts';
 import { inPracticeWriteTransaction } from './practice-writes.ts';
 import type { Clock } from '../clock.ts';
@@ -115,6 +115,16 @@ export function parseRange(header: string | undefined, size: number): ByteRange 
   const end = m[2] === '' ? size - 1 : Math.min(Number(m[2]), size - 1);
   if (start >= size || end < start) return 'unsatisfiable';
   return { start, end };
+}
+
+/** A page of the practice's binaries with their size and SHA-256 now (listBinaryDigests). */
+export async function binaryDigestPage(pool: Pool, ods: string, after: string | null, limit: number): Promise<BinaryDigestPage> {
+  if (!(await practices.getPractice(pool, ods))) throw notFound(`No practice ${ods} is held by this DTM.`);
+  const rows = await repo.listBinaryDigests(pool, ods, after, limit);
+  return {
+    binaries: rows.map((r) => ({ id: r.id, size: r.size, sha256: r.sha256.toString('base64') })),
+    next: rows.length === limit ? rows.at(-1)!.id : null,
+  };
 }
 
 export async function findBinary(pool: Pool, ods: string, id: string): Promise<repo.BinaryRow> {

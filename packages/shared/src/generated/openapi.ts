@@ -202,6 +202,32 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/practices/{ods}/binaries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The practice's ODS code (upper-case letters and digits, 3 to 10 characters, e.g. `A12345`). */
+                ods: components["parameters"]["Ods"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Every binary the DTM holds for the practice, with its size and SHA-256 now (Target)
+         * @description Ordered by `id`, keyset-paginated: pass `next` as `after`. No content. The sync client's
+         *     verify and cutover compare it with the documents they hold, to find one the Source has
+         *     replaced under the same id (with no hash or size in its DocumentReference, nothing else
+         *     would show it) or no longer holds.
+         */
+        get: operations["listBinaryDigests"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/practices/{ods}/binaries/{id}": {
         parameters: {
             query?: never;
@@ -228,8 +254,7 @@ export interface paths {
         /**
          * A document's digest and size, without its content
          * @description The headers `getBinary` would send, without the body: `Repr-Digest` (the SHA-256 of the whole
-         *     content now), `ETag` and `Content-Length`. The sync client's verify and cutover ask this of
-         *     every document they hold, to find one the Source has replaced under the same id.
+         *     content now), `ETag` and `Content-Length`. For many binaries at once, `listBinaryDigests`.
          */
         head: operations["headBinary"];
         patch?: never;
@@ -1202,6 +1227,16 @@ export interface components {
             versionId: string;
             deleted: boolean;
         };
+        BinaryDigestPage: {
+            binaries: {
+                id: components["schemas"]["FhirId"];
+                size: number;
+                /** @description Base64 SHA-256 of the whole content, as in `Repr-Digest`. */
+                sha256: string;
+            }[];
+            /** @description Pass as `after` for the next page; null at the end. */
+            next: components["schemas"]["FhirId"] | null;
+        };
         DigestEntryPage: {
             entries: components["schemas"]["DigestEntry"][];
             /** @description Pass as `after` for the next page; null at the end. */
@@ -1728,6 +1763,39 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    listBinaryDigests: {
+        parameters: {
+            query?: {
+                /** @description Continue after this binary id (the previous page's `next`). */
+                after?: components["schemas"]["FhirId"];
+                /** @description Maximum number of binaries in the page. */
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                /** @description The practice's ODS code (upper-case letters and digits, 3 to 10 characters, e.g. `A12345`). */
+                ods: components["parameters"]["Ods"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of binaries. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BinaryDigestPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             429: components["responses"]["TooManyRequests"];
         };
     };
