@@ -56,8 +56,8 @@ export function compress(coding: Exclude<FeedCoding, 'identity'>, body: Buffer):
 /**
  * Sends a JSON page in the negotiated coding, with `Vary: Accept-Encoding` on every answer (identity
  * ones too: a cache must not hand a compressed copy to a client that did not ask for it) and the
- * Content-Length of the bytes actually sent. For the access log, `res.locals.feed.bytes` stays the
- * page's uncompressed JSON size; `encoding` and `wireBytes` (the body as sent) are added beside it.
+ * Content-Length of the bytes actually sent. For the access log, `res.locals.feed` gets `bytes` (the
+ * page's uncompressed JSON, measured here where it is encoded once), `encoding` and `wireBytes` (the body as sent).
  */
 export async function sendJsonPage(req: Request, res: Response, json: string): Promise<void> {
   res.vary('Accept-Encoding');
@@ -67,6 +67,6 @@ export async function sendJsonPage(req: Request, res: Response, json: string): P
   const sent = coding === 'identity' ? body : await compress(coding, body);
   if (coding !== 'identity') res.setHeader('Content-Encoding', coding);
   const feed = res.locals.feed as Record<string, unknown> | undefined;
-  if (feed) Object.assign(feed, { encoding: coding, wireBytes: sent.length });
+  if (feed) Object.assign(feed, { bytes: body.length, encoding: coding, wireBytes: sent.length });
   res.send(sent);
 }

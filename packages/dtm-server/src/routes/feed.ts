@@ -77,7 +77,7 @@ export function feedRouter(deps: AppDeps): Router {
         .catch((err: Error) => req.log.error({ err: { message: err.message } }, 'migration book-keeping failed'));
       deps.metrics.feedPages.inc({ wait: q.wait ? 'yes' : 'no' });
       deps.metrics.feedChanges.inc(page.count);
-      res.locals.feed = { changes: page.count, bytes: page.bytes };
+      res.locals.feed = { changes: page.count }; // bytes added by sendJsonPage
       Object.assign(auditFacts(res), { resources: page.count, cursorFrom: q.since ?? null, cursorTo: page.nextCursor });
       // Draining for shutdown: let the client reconnect elsewhere rather than reuse this socket.
       if (deps.shutdownSignal.aborted) res.setHeader('Connection', 'close');

@@ -51,7 +51,6 @@ export interface FeedPage {
   json: string;
   nextCursor: string | null;
   count: number;
-  bytes: number;
 }
 
 // While a long-poll waits, a notification wakes it at once; this re-check is the safety net for a
@@ -190,7 +189,7 @@ async function pageFrom(deps: FeedDeps, req: FeedRequest, source: FeedSource): P
   const json =
     `{"practice":${JSON.stringify(req.ods)},"changes":[${entries.join(',')}],` +
     `"nextCursor":${JSON.stringify(nextCursor)},"upToDate":${upToDate},"watermark":${JSON.stringify(watermark)}}`;
-  return { json, nextCursor, count: page.length, bytes: Buffer.byteLength(json) };
+  return { json, nextCursor, count: page.length };
 }
 
 export async function practiceStatus(deps: Pick<FeedDeps, 'pool' | 'clock'>, ods: string): Promise<PracticeStatus> {
