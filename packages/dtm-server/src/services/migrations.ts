@@ -19,8 +19,8 @@ import { defaultGoLive, migrationTiming, migrationWarnings, readinessDeadline, r
 import { isRealInstant } from '../domain/instant.ts';
 import { encodeCursor } from '../domain/cursor.ts';
 import * as repo from '../repo/migrations.ts';
-import { ensurePractice, lockPracticeForWrite } from '../repo/practices.ts';
-import { oneWriterAtATime } from './practice-writes.ts';
+import { ensurePractice } from '../repo/practices.ts';
+import { inPracticeWriteTransaction } from './practice-writes.ts';
 import { getClient } from '../repo/clients.ts';
 import { highWater } from '../repo/changes.ts';
 import { getEpoch } from '../repo/meta.ts';
@@ -238,10 +238,7 @@ export async function transitionMigration(deps: MigrationDeps, ods: string, who:
     completion = server.total;
   }
 
-  const transition = () => inTransaction(deps.pool, async (c: PoolClient) => {
-    // The freeze takes the practice's write lock first: every batch already writing commits before
-    // the final watermark is read, and every later one waits, then sees the freeze and writes nothing.
-    if (to === 'source-frozen') await lockPracticeForWrite(c, ods);
+  const transition = async (c: PoolClient) => {
     const row = await repo.latestMigration(c, ods, true);
     if (!row || row.id !== current.id) throw conflict('The practice\'s migration changed during this request; read it again.');
     if (!decideTransition(row.state, who.role, to).allowed) throw illegal(row.state, to);
@@ -249,9 +246,11 @@ export async function transitionMigration(deps: MigrationDeps, ods: string, who:
     await repo.setState(c, row.id, to, now, finalPosition);
     if (completion) await repo.setCompletion(c, row.id, completion);
     await repo.insertTransition(c, { migration_id: row.id, from_state: row.state, to_state: to, client_id: who.clientId, role: who.role, at: now, note: body.note ?? null });
-  });
-  // The freeze queues with the practice's other writers in this process (services/practice-writes.ts).
-  await (to === 'source-frozen' ? oneWriterAtATime(ods, transition) : transition());
+  };
+  // The freeze is a writer of the practice (services/practice-writes.ts): its write lock first, so every
+  // batch already writing commits before the final watermark is read, and every later one waits, then
+  // sees the freeze and writes nothing.
+  await (to === 'source-frozen' ? inPracticeWriteTransaction(deps.pool, ods, transition) : inTransaction(deps.pool, transition));
   return getMigration(deps, ods);
 }
 
