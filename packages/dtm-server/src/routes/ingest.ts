@@ -1,7 +1,6 @@
 // Source side: publish changes, heartbeats and binaries.
 import express, { Router, type Request, type RequestHandler } from 'express';
-import { HEADERS, PROBLEM_TYPES, SCOPES, type Heartbeat, type IngestBatch } from '@dtm/shared';
-import { DtmError } from '../errors.ts';
+import { HEADERS, SCOPES, type Heartbeat, type IngestBatch } from '@dtm/shared';
 import { grantRateLimit, requirePractice } from '../http/security.ts';
 import { auditFacts } from '../http/audit.ts';
 import type { AppDeps } from '../app.ts';
@@ -14,34 +13,24 @@ const param = (req: Request, name: string) => String(req.params[name]);
 export const INGEST_JSON_POSTS = ['/v1/ingest/practices/:ods/changes', '/v1/ingest/practices/:ods/heartbeat'];
 export const INGEST_JSON_PUTS = ['/v1/ingest/practices/:ods'];
 
-const CHARSET = /;\s*charset\s*=\s*"?([^";\s]+)/i;
-
-/**
- * JSON between systems is UTF-8 (RFC 8259 8.1). Express would also take UTF-16 and UTF-32, but the
- * batch's resources are re-read from its bytes as UTF-8 to keep their numbers as sent
- * (domain/ingest-plan.ts withExactResources): a batch in another charset is refused (415) rather
- * than read two ways.
- */
-const utf8Only: RequestHandler = (req, _res, next) => {
-  const charset = CHARSET.exec(req.headers['content-type'] ?? '')?.[1]?.toLowerCase();
-  if (charset && charset !== 'utf-8' && charset !== 'utf8') {
-    next(new DtmError(415, PROBLEM_TYPES.unsupportedMediaType, 'Unsupported encoding', 'Send UTF-8 JSON.'));
-    return;
-  }
-  next();
-};
-
 // JSON bodies on these routes only: a binary PUT may itself be application/json and must be
 // streamed, not parsed.
-export function ingestJsonParser(config: AppDeps['config']): RequestHandler[] {
-  return [utf8Only, express.json({
+export function ingestJsonParser(config: AppDeps['config']): RequestHandler {
+  return express.json({
     limit: config.maxBatchBytes,
     type: 'application/json',
-    // Keep the exact bytes: Idempotency-Key replays are matched on them.
-    verify: (req, _res, buf) => {
+    verify: (req, _res, buf, encoding) => {
+      // JSON between systems is UTF-8 (RFC 8259 8.1). Express would also take UTF-16 and UTF-32, but
+      // a batch's resources are re-read from its bytes as UTF-8 to keep their numbers as sent
+      // (domain/ingest-plan.ts withExactResources): another charset is refused (http/problem.ts: 415)
+      // rather than read two ways.
+      if (encoding.toLowerCase() !== 'utf-8' && encoding.toLowerCase() !== 'utf8') {
+        throw Object.assign(new Error('unsupported charset'), { status: 415, type: 'charset.unsupported' });
+      }
+      // Keep the exact bytes: Idempotency-Key replays are matched on them.
       (req as Request & { rawBody?: Buffer }).rawBody = buf;
     },
-  })];
+  });
 }
 
 export function ingestRouter(deps: AppDeps): Router {
