@@ -45,6 +45,13 @@ export interface IssueGroup {
   resources: { resourceType: string; id: string; versionId: string; pointer: string }[];
 }
 
+/** A binary as it was verified: size and base64 SHA-256. */
+export interface VerifiedBinary {
+  id: string;
+  size: number;
+  sha256: string;
+}
+
 export interface PendingBinary {
   id: string;
   expectedSize: number | null;
@@ -285,8 +292,8 @@ export class Store {
   }
 
   /** The practice's verified binaries, with what they were verified as (size, base64 SHA-256). */
-  async verifiedBinaries(practice: string): Promise<{ id: string; size: number; sha256: string }[]> {
-    const r = await this.pool.query<{ id: string; size: number; sha256: string }>(
+  async verifiedBinaries(practice: string): Promise<VerifiedBinary[]> {
+    const r = await this.pool.query<VerifiedBinary>(
       "SELECT id, size, sha256 FROM dtm_binary WHERE practice = $1 AND state = 'verified' ORDER BY id", [practice]);
     return r.rows;
   }
