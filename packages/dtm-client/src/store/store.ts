@@ -89,6 +89,18 @@ export interface ApplyResult {
   noticesChanged: boolean;
 }
 
+/** Removes the entries of replaced records whose new version has no such issues; returns which went. */
+async function dropIssues(
+  client: pg.PoolClient, table: 'dtm_quarantine' | 'dtm_notice', practice: string, replaced: PreparedChange[], issuesOf: (c: PreparedChange) => unknown[],
+): Promise<{ resource_type: string; id: string }[]> {
+  const clean = replaced.filter((c) => issuesOf(c).length === 0);
+  if (!clean.length) return [];
+  return (await client.query<{ resource_type: string; id: string }>(
+    `DELETE FROM ${table} q USING unnest($2::text[], $3::text[]) AS t(resource_type, id)
+      WHERE q.practice = $1 AND q.resource_type = t.resource_type AND q.id = t.id RETURNING q.resource_type, q.id`,
+    [practice, clean.map((c) => c.resourceType), clean.map((c) => c.id)])).rows;
+}
+
 /** The issues of each change that has some, against its version: the quarantine's errors, or the notices' warnings. */
 async function keepIssues(
   client: pg.PoolClient, table: 'dtm_quarantine' | 'dtm_notice', practice: string, changes: PreparedChange[], issuesOf: (c: PreparedChange) => unknown[], now: Date,
@@ -178,17 +190,11 @@ export class Store {
       const replacedKeys = new Set(res.rows.filter((r) => !r.inserted).map((r) => `${r.resource_type}/${r.id}`));
       const replaced = fresh.filter((c) => replacedKeys.has(`${c.resourceType}/${c.id}`));
 
-      const passed = replaced.filter((c) => c.issues.length === 0);
-      const cleared = passed.length ? (await client.query<{ resource_type: string; id: string }>(
-        `DELETE FROM dtm_quarantine q USING unnest($2::text[], $3::text[]) AS t(resource_type, id)
-          WHERE q.practice = $1 AND q.resource_type = t.resource_type AND q.id = t.id RETURNING q.resource_type, q.id`,
-        [practice, passed.map((c) => c.resourceType), passed.map((c) => c.id)])).rows : [];
+      // Errors and warnings follow the current version: a replaced record's go when its new version
+      // (or tombstone) has none, and a new version's are kept.
+      const cleared = await dropIssues(client, 'dtm_quarantine', practice, replaced, (c) => c.issues);
       await keepIssues(client, 'dtm_quarantine', practice, fresh, (c) => c.issues, now);
-      // Warnings follow the current version: a replaced or deleted record's are gone, a new one's kept.
-      const unnoted = replacedKeys.size ? (await client.query(
-        `DELETE FROM dtm_notice n USING unnest($2::text[], $3::text[]) AS t(resource_type, id)
-          WHERE n.practice = $1 AND n.resource_type = t.resource_type AND n.id = t.id`,
-        [practice, replaced.map((c) => c.resourceType), replaced.map((c) => c.id)])).rowCount ?? 0 : 0;
+      const unnoted = (await dropIssues(client, 'dtm_notice', practice, replaced, (c) => c.warnings)).length;
       const noted = await keepIssues(client, 'dtm_notice', practice, fresh, (c) => c.warnings, now);
       const wanted = binariesWanted(fresh);
       if (wanted.length) {
