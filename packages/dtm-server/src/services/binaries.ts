@@ -10,6 +10,7 @@ import { DtmError, badRequest, notFound } from '../errors.ts';
 import * as repo from '../repo/binaries.ts';
 import * as practices from '../repo/practices.ts';
 import { assertNotFrozen, refuseIfFrozen } from './migrations.ts';
+import { requirePractice } from './feed.ts';
 
 export interface UploadRequest {
   ods: string;
@@ -119,7 +120,7 @@ export function parseRange(header: string | undefined, size: number): ByteRange 
 
 /** A page of the practice's binaries with their size and SHA-256 now (listBinaryDigests). */
 export async function binaryDigestPage(pool: Pool, ods: string, after: string | null, limit: number): Promise<BinaryDigestPage> {
-  if (!(await practices.getPractice(pool, ods))) throw notFound(`No practice ${ods} is held by this DTM.`);
+  await requirePractice(pool, ods);
   const rows = await repo.listBinaryDigests(pool, ods, after, limit);
   return {
     binaries: rows.map((r) => ({ id: r.id, size: r.size, sha256: r.sha256.toString('base64') })),

@@ -61,7 +61,8 @@ const RECHECK_MS = 1000;
 // so the change reaches the reader within about twice the replay lag, not a whole re-check later.
 const REPLAY_RECHECK_FIRST_MS = 10;
 
-async function requirePractice(pool: Pool, ods: string): Promise<practices.PracticeRow> {
+/** The practice's row; 404 when this DTM does not hold it. */
+export async function requirePractice(pool: Pool, ods: string): Promise<practices.PracticeRow> {
   const p = await practices.getPractice(pool, ods);
   if (!p) throw notFound(`No practice ${ods} is held by this DTM.`);
   return p;
