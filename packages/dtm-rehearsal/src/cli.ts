@@ -29,11 +29,18 @@ if (!Number.isInteger(patients) || patients < 1 || patients > 100_000 || !Number
   process.exit(2);
 }
 const dir = path.resolve(values.dir ?? '.dtm-rehearsal');
+// What a supplier's engineer does after a first run (README sections by name).
+const NEXT_STEPS = `
+Next: open the evidence report in a browser. \`npm run demo\` keeps a DTM running to try the API by hand;
+README.md "Running the server" (Source suppliers) and "The sync client" (Target suppliers) say how to
+run each against your own PostgreSQL; "Conformance kit" tests any DTM.
+`;
 const started = Date.now();
 process.stdout.write(`Weekend cutover rehearsal: ${patients} patients, data in ${dir}\n\n`);
 rehearse({ patients, ticksPerDay, dir, baseline: Boolean(values.baseline), log: (l) => process.stdout.write(`${l}\n`) }).then(
   (r) => {
     process.stdout.write(`\nEvidence: ${r.evidenceHtml}\n          ${r.evidenceJson}\n${r.verdict} (${((Date.now() - started) / 1000).toFixed(0)} s)\n`);
+    process.stdout.write(NEXT_STEPS);
     process.exit(r.pass ? 0 : 1);
   },
   (err: Error) => {
