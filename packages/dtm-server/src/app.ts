@@ -11,6 +11,8 @@ import type { Pool } from './db/pool.ts';
 import type { Logger } from './logger.ts';
 import type { Clock } from './clock.ts';
 import type { ChangeNotifier } from './db/notifications.ts';
+import type { AccessCache } from './services/access-cache.ts';
+import type { RetrievalTouches } from './services/retrieval-touches.ts';
 import type { Metrics } from './metrics.ts';
 import { openApiValidator } from './http/validation.ts';
 import { notFoundHandler, problemHandler } from './http/problem.ts';
@@ -35,6 +37,10 @@ export interface AppDeps {
   logger: Logger;
   clock: Clock;
   notifier: ChangeNotifier;
+  /** Tokens and grants looked up, until a change to them is announced (services/access-cache.ts). */
+  accessCache: AccessCache;
+  /** Consumer requests counted in memory for a second before their session is written (services/retrieval-touches.ts). */
+  retrievalTouches: RetrievalTouches;
   metrics: Metrics;
   /** Aborted on SIGTERM: long-polls answer at once so the drain is quick. */
   shutdownSignal: AbortSignal;

@@ -14,6 +14,8 @@ import { openDatabase, type Database } from './db/database.ts';
 import { createBookkeepingPool, createPool, createReadPool, type Pool } from './db/pool.ts';
 import { migrate } from './db/migrate.ts';
 import { ChangeNotifier } from './db/notifications.ts';
+import { AccessCache } from './services/access-cache.ts';
+import { createRetrievalTouches } from './services/access.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { createMetrics } from './metrics.ts';
 import { getEpoch } from './repo/meta.ts';
@@ -89,11 +91,13 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   }
   const notifier = new ChangeNotifier(database.connectionString, logger);
   await notifier.start();
+  const accessCache = new AccessCache(notifier);
+  const retrievalTouches = createRetrievalTouches(bookkeepingPool, config.sessionGapSeconds, logger);
   const shutdown = new AbortController();
   const metrics = createMetrics(pool, clock, { defaultMetrics: true, readPool });
   let tokenEndpoint = config.publicUrl ? `${config.publicUrl}${TOKEN_PATH}` : '';
   const urls = { tokenEndpoint: () => tokenEndpoint };
-  const app = createApp({ config, pool, bookkeepingPool, readPool, logger, clock, notifier, metrics, shutdownSignal: shutdown.signal, urls });
+  const app = createApp({ config, pool, bookkeepingPool, readPool, logger, clock, notifier, accessCache, retrievalTouches, metrics, shutdownSignal: shutdown.signal, urls });
 
   // HTTPS directly from certificate files (optionally requiring client certificates), or plain HTTP
   // behind a TLS-terminating proxy (DTM_TRUST_PROXY). The DTM crosses the internet: never plain HTTP there.
@@ -134,6 +138,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       clearInterval(sweep);
       server.closeAllConnections();
       await notifier.close();
+      await retrievalTouches.flushAll();
       await bookkeepingPool.end();
       if (readPool !== pool) await readPool.end();
       await pool.end();

@@ -62,4 +62,18 @@ describe('ChangeNotifier', () => {
     expect(r.woke).toBe(false);
     expect(r.ms).toBeGreaterThanOrEqual(190);
   });
+
+  it('counts announced changes to access (server migration 0005), and answers null while not listening', async () => {
+    const before = notifier.accessGeneration();
+    expect(before).not.toBeNull();
+    await sender.query("SELECT pg_notify('dtm_access', 'client_grant')");
+    for (let i = 0; i < 200 && notifier.accessGeneration() === before; i++) await new Promise((r) => setTimeout(r, 5));
+    expect(notifier.accessGeneration()).toBe(before! + 1);
+    const other = new ChangeNotifier(db.url, createLogger('silent'));
+    expect(other.accessGeneration()).toBeNull(); // not started: nothing announced could be heard
+    await other.start();
+    expect(other.accessGeneration()).not.toBeNull();
+    await other.close();
+    expect(other.accessGeneration()).toBeNull();
+  });
 });

@@ -2,10 +2,14 @@
 // ingest transactions NOTIFY 'dtm_changes' with the practice's ODS code (delivered on commit), and
 // each process keeps one connection LISTENing. If that connection drops it reconnects; meanwhile
 // readers still re-check on a timer, so a lost notification delays a reader, never loses a change.
+//
+// The same connection hears 'dtm_access' (server migration 0005: any change to clients, grants or
+// tokens), which tells the process's access cache that what it holds may be out of date.
 import pg from 'pg';
 import type { Logger } from '../logger.ts';
 
 const CHANNEL = 'dtm_changes';
+const ACCESS_CHANNEL = 'dtm_access';
 
 export class ChangeNotifier {
   readonly #connectionString: string;
@@ -13,6 +17,8 @@ export class ChangeNotifier {
   readonly #waiters = new Map<string, Set<() => void>>();
   /** Notifications seen per practice (one number per practice that has had one). */
   readonly #generations = new Map<string, number>();
+  /** Announcements on ACCESS_CHANNEL, and (re)connections, which may have missed some. */
+  #accessGeneration = 0;
   #client: pg.Client | null = null;
   #closed = false;
   #retryTimer: NodeJS.Timeout | null = null;
@@ -26,6 +32,7 @@ export class ChangeNotifier {
     const client = new pg.Client({ connectionString: this.#connectionString, application_name: 'dtm-server-listen' });
     client.on('notification', (msg) => {
       if (msg.channel === CHANNEL && msg.payload) this.#wake(msg.payload);
+      if (msg.channel === ACCESS_CHANNEL) this.#accessGeneration++;
     });
     client.on('error', (err) => {
       this.#logger.warn({ err: { message: err.message } }, 'change listener connection lost; reconnecting');
@@ -34,7 +41,7 @@ export class ChangeNotifier {
     client.on('end', () => this.#reconnectSoon());
     try {
       await client.connect();
-      await client.query(`LISTEN ${CHANNEL}`);
+      await client.query(`LISTEN ${CHANNEL}; LISTEN ${ACCESS_CHANNEL}`);
     } catch (err) {
       // Not kept, so not ended by #reconnectSoon: end it here rather than leave a connection open.
       client.removeAllListeners();
@@ -42,6 +49,8 @@ export class ChangeNotifier {
       throw err;
     }
     this.#client = client;
+    // Whatever was announced while no connection listened is unknown: count it as a change.
+    this.#accessGeneration++;
   }
 
   #reconnectSoon(): void {
@@ -72,6 +81,15 @@ export class ChangeNotifier {
    */
   generation(ods: string): number {
     return this.#generations.get(ods) ?? 0;
+  }
+
+  /**
+   * Changes to clients, grants and tokens announced so far, or null while this process is not
+   * listening (a lookup cached then could miss a revocation). Taken before a lookup, like
+   * generation(): a revocation announced during the lookup then makes its result stale at once.
+   */
+  accessGeneration(): number | null {
+    return this.#client ? this.#accessGeneration : null;
   }
 
   /**

@@ -12,13 +12,13 @@ export interface SessionRow {
  * The common case without a lock: a request that continues the latest session (within the gap)
  * just moves it on. Returns false when a new session may be needed (then decide under the lock).
  */
-export async function continueLatestSession(db: Pool, clientId: string, practice: string, now: Date, gapSeconds: number): Promise<boolean> {
+export async function continueLatestSession(db: Pool, clientId: string, practice: string, now: Date, gapSeconds: number, requests = 1): Promise<boolean> {
   const r = await db.query({
     name: 'retrieval-continue',
-    text: `UPDATE retrieval_session SET last_at = GREATEST(last_at, $3), requests = requests + 1
+    text: `UPDATE retrieval_session SET last_at = GREATEST(last_at, $3), requests = requests + $5
             WHERE id = (SELECT id FROM retrieval_session WHERE client_id = $1 AND practice = $2 ORDER BY started_at DESC LIMIT 1)
               AND last_at >= $3::timestamptz - make_interval(secs => $4)`,
-    values: [clientId, practice, now, gapSeconds],
+    values: [clientId, practice, now, gapSeconds, requests],
   });
   return (r.rowCount ?? 0) > 0;
 }
@@ -45,8 +45,8 @@ export async function sessionStartsSince(db: PoolClient, clientId: string, pract
   return res.rows.map((r) => r.started_at);
 }
 
-export async function touchSession(db: PoolClient, id: number, at: Date): Promise<void> {
-  await db.query('UPDATE retrieval_session SET last_at = GREATEST(last_at, $2), requests = requests + 1 WHERE id = $1', [id, at]);
+export async function touchSession(db: PoolClient, id: number, at: Date, requests = 1): Promise<void> {
+  await db.query('UPDATE retrieval_session SET last_at = GREATEST(last_at, $2), requests = requests + $3 WHERE id = $1', [id, at, requests]);
 }
 
 export async function startSession(db: PoolClient, clientId: string, practice: string, at: Date): Promise<void> {

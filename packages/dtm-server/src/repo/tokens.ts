@@ -18,7 +18,7 @@ export interface TokenLookup {
   revoked_at: Date | null;
 }
 
-/** The token's client, read afresh on every request so that revocation applies at once. */
+/** The token's client. Revocation applies at once: services/access-cache.ts keeps a lookup only until a change is announced. */
 export async function findToken(db: Db, hash: Buffer): Promise<TokenLookup | null> {
   const res = await db.query<TokenLookup>({
     name: 'token-find',

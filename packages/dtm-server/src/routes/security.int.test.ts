@@ -169,6 +169,21 @@ describe('bearer tokens and grants on /v1', () => {
   const feed = (token: string | null, ods = 'K10001', auth?: string) =>
     fetch(`${s.url}/v1/practices/${ods}/changes`, { headers: auth ? { authorization: auth } : token ? { authorization: `Bearer ${token}` } : {} });
 
+  /**
+   * The server keeps the tokens and grants it looked up until PostgreSQL announces a change to them,
+   * which it does on the revocation's commit; the server hears it a moment later, not within the
+   * revoking statement (services/access-cache.ts). Without the announcement the answer would stay
+   * 200 for MAX_AGE_MS (30 s): this waits at most 5 s.
+   */
+  async function refusedSoon(send: () => Promise<Response>, status: number): Promise<Response> {
+    for (const until = Date.now() + 5000; ;) {
+      const res = await send();
+      if (res.status === status || Date.now() > until) return res;
+      await res.arrayBuffer();
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+
   async function expectProblem(res: Response, status: number, type: string) {
     expect(res.status).toBe(status);
     expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
@@ -220,19 +235,28 @@ describe('bearer tokens and grants on /v1', () => {
     expect((await readAll(s, 'K10001')).changes.map((c) => c.id)).toEqual(['p1']);
   });
 
-  it('stops a revoked client at its next request, before its token expires', async () => {
+  it('stops a revoked client once the revocation is announced, before its token expires', async () => {
     const c = await newClient('consumer', ['K10001']);
     const token = await tokenFor(c);
     expect((await feed(token)).status).toBe(200);
     await revokeClient(s.pool, c.id, clock.now());
-    await expectProblem(await feed(token), 401, 'urn:dtm:problem:unauthorized');
+    await expectProblem(await refusedSoon(() => feed(token), 401), 401, 'urn:dtm:problem:unauthorized');
   });
 
-  it('stops a revoked grant at the next request', async () => {
+  it('stops a revoked grant once the revocation is announced, though the grant was looked up before', async () => {
     const c = await newClient('consumer', ['K10001']);
     const token = await tokenFor(c);
+    expect((await feed(token)).status).toBe(200); // the server now holds the token and the grant it looked up
     await revokeGrant(s.pool, c.id, 'K10001', clock.now());
+    await expectProblem(await refusedSoon(() => feed(token), 403), 403, 'urn:dtm:problem:forbidden');
+  });
+
+  it('applies a grant given after a refusal at once: refusals are never kept', async () => {
+    const c = await newClient('consumer', []);
+    const token = await tokenFor(c);
     await expectProblem(await feed(token), 403, 'urn:dtm:problem:forbidden');
+    await addGrant(deps(), { clientId: c.id, practice: 'K10001', sessionsPerDay: 100, requestsPerMinute: 10_000 });
+    expect((await feed(token)).status).toBe(200);
   });
 
   it('refuses outside the grant window (the migration period)', async () => {
@@ -274,6 +298,16 @@ describe('agreed retrieval terms', () => {
     expect(retryAfter).toBeLessThanOrEqual(22 * 3600);
     clock.advance(retryAfter * 1000);
     expect((await get()).status).toBe(200);
+  });
+
+  it('counts every request of a session, though a burst is written to it once a second', async () => {
+    const c = await newClient('consumer', ['K10001']);
+    const auth = { authorization: `Bearer ${await tokenFor(c)}` };
+    for (let i = 0; i < 6; i++) expect((await fetch(`${s.url}/v1/practices/K10001/changes`, { headers: auth })).status).toBe(200);
+    const requests = async () => (await s.pool.query<{ requests: string }>('SELECT requests::text FROM retrieval_session WHERE client_id = $1', [c.id])).rows;
+    expect(await requests()).toEqual([{ requests: '1' }]); // the first started the session; five are held for a second
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(await requests()).toEqual([{ requests: '6' }]);
   });
 
   it("shows each consumer's last retrieval in the status and flags one overdue after 7 days", async () => {
