@@ -69,6 +69,18 @@ describe('ChangeNotifier', () => {
     await sender.query("SELECT pg_notify('dtm_access', 'client_grant')");
     for (let i = 0; i < 200 && notifier.accessGeneration() === before; i++) await new Promise((r) => setTimeout(r, 5));
     expect(notifier.accessGeneration()).toBe(before! + 1);
+    // Its connection lost: nothing is announced while it reconnects (about 1 s), so the count moves on.
+    const listener = await sender.query<{ pid: number }>("SELECT pid FROM pg_stat_activity WHERE application_name = 'dtm-server-listen' AND datname = current_database()");
+    expect(listener.rows).toHaveLength(1);
+    const beforeLoss = notifier.accessGeneration()!;
+    await sender.query('SELECT pg_terminate_backend($1)', [listener.rows[0]!.pid]);
+    let sawNull = false;
+    for (let i = 0; i < 400 && !((notifier.accessGeneration() ?? 0) > beforeLoss); i++) {
+      if (notifier.accessGeneration() === null) sawNull = true;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    expect(sawNull).toBe(true);
+    expect(notifier.accessGeneration()).toBe(beforeLoss + 1);
     const other = new ChangeNotifier(db.url, createLogger('silent'));
     expect(other.accessGeneration()).toBeNull(); // not started: nothing announced could be heard
     await other.start();

@@ -10,6 +10,14 @@ import type { Logger } from '../logger.ts';
 
 const CHANNEL = 'dtm_changes';
 const ACCESS_CHANNEL = 'dtm_access';
+/**
+ * How often the listening connection is asked to answer, and how long it has. A connection a NAT or
+ * firewall dropped while idle fails no socket event for a long time; meanwhile no change would wake
+ * a reader (each still re-checks every second) and no revocation would reach the access cache (which
+ * then falls back to its 30 s limit). Checked, it is found within HEARTBEAT_MS + HEARTBEAT_TIMEOUT_MS.
+ */
+export const HEARTBEAT_MS = 10_000;
+const HEARTBEAT_TIMEOUT_MS = 5_000;
 
 export class ChangeNotifier {
   readonly #connectionString: string;
@@ -22,6 +30,7 @@ export class ChangeNotifier {
   #client: pg.Client | null = null;
   #closed = false;
   #retryTimer: NodeJS.Timeout | null = null;
+  #heartbeat: NodeJS.Timeout | null = null;
 
   constructor(connectionString: string, logger: Logger) {
     this.#connectionString = connectionString;
@@ -29,7 +38,7 @@ export class ChangeNotifier {
   }
 
   async start(): Promise<void> {
-    const client = new pg.Client({ connectionString: this.#connectionString, application_name: 'dtm-server-listen' });
+    const client = new pg.Client({ connectionString: this.#connectionString, application_name: 'dtm-server-listen', keepAlive: true });
     client.on('notification', (msg) => {
       if (msg.channel === CHANNEL && msg.payload) this.#wake(msg.payload);
       if (msg.channel === ACCESS_CHANNEL) this.#accessGeneration++;
@@ -48,9 +57,35 @@ export class ChangeNotifier {
       await client.end().catch(() => undefined);
       throw err;
     }
+    if (this.#closed) {
+      // close() ran while this (re)connection was being made: it must not outlive the notifier.
+      client.removeAllListeners();
+      client.on('error', () => undefined);
+      await client.end().catch(() => undefined);
+      return;
+    }
     this.#client = client;
     // Whatever was announced while no connection listened is unknown: count it as a change.
     this.#accessGeneration++;
+    this.#heartbeat ??= setInterval(() => this.#checkAlive(), HEARTBEAT_MS).unref();
+  }
+
+  #checkAlive(): void {
+    const client = this.#client;
+    if (!client) return;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no answer within ${HEARTBEAT_TIMEOUT_MS} ms`)), HEARTBEAT_TIMEOUT_MS).unref();
+    });
+    Promise.race([client.query('SELECT 1'), timeout]).then(
+      () => clearTimeout(timer),
+      (err: Error) => {
+        clearTimeout(timer);
+        if (this.#client !== client) return; // already replaced
+        this.#logger.warn({ err: { message: err.message } }, 'change listener connection not answering; reconnecting');
+        this.#reconnectSoon();
+      },
+    );
   }
 
   #reconnectSoon(): void {
@@ -121,6 +156,7 @@ export class ChangeNotifier {
   async close(): Promise<void> {
     this.#closed = true;
     if (this.#retryTimer) clearTimeout(this.#retryTimer);
+    if (this.#heartbeat) clearInterval(this.#heartbeat);
     for (const ods of [...this.#waiters.keys()]) this.#wake(ods);
     const c = this.#client;
     this.#client = null;

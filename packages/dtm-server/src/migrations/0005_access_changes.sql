@@ -15,6 +15,10 @@ CREATE TRIGGER client_access_change AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE
   FOR EACH STATEMENT EXECUTE FUNCTION dtm_announce_access_change();
 CREATE TRIGGER client_grant_access_change AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON client_grant
   FOR EACH STATEMENT EXECUTE FUNCTION dtm_announce_access_change();
--- Not on INSERT: a new token changes no token already looked up, and tokens are issued often.
-CREATE TRIGGER access_token_change AFTER UPDATE OR DELETE OR TRUNCATE ON access_token
+-- Not on INSERT: a new token changes no token already looked up, and tokens are issued often. Per
+-- row, not per statement: the occasional purge of expired tokens that deletes nothing (services/
+-- tokens.ts) then announces nothing. PostgreSQL sends a transaction's identical notifications once.
+CREATE TRIGGER access_token_change AFTER UPDATE OR DELETE ON access_token
+  FOR EACH ROW EXECUTE FUNCTION dtm_announce_access_change();
+CREATE TRIGGER access_token_truncate AFTER TRUNCATE ON access_token
   FOR EACH STATEMENT EXECUTE FUNCTION dtm_announce_access_change();

@@ -49,8 +49,8 @@ export async function touchSession(db: PoolClient, id: number, at: Date, request
   await db.query('UPDATE retrieval_session SET last_at = GREATEST(last_at, $2), requests = requests + $3 WHERE id = $1', [id, at, requests]);
 }
 
-export async function startSession(db: PoolClient, clientId: string, practice: string, at: Date): Promise<void> {
-  await db.query('INSERT INTO retrieval_session (client_id, practice, started_at, last_at) VALUES ($1, $2, $3, $3)', [clientId, practice, at]);
+export async function startSession(db: PoolClient, clientId: string, practice: string, at: Date, requests = 1): Promise<void> {
+  await db.query('INSERT INTO retrieval_session (client_id, practice, started_at, last_at, requests) VALUES ($1, $2, $3, $3, $4)', [clientId, practice, at, requests]);
 }
 
 export interface ConsumerRetrieval {

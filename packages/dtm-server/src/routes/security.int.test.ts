@@ -303,9 +303,12 @@ describe('agreed retrieval terms', () => {
   it('counts every request of a session, though a burst is written to it once a second', async () => {
     const c = await newClient('consumer', ['K10001']);
     const auth = { authorization: `Bearer ${await tokenFor(c)}` };
+    const t0 = performance.now();
     for (let i = 0; i < 6; i++) expect((await fetch(`${s.url}/v1/practices/K10001/changes`, { headers: auth })).status).toBe(200);
     const requests = async () => (await s.pool.query<{ requests: string }>('SELECT requests::text FROM retrieval_session WHERE client_id = $1', [c.id])).rows;
-    expect(await requests()).toEqual([{ requests: '1' }]); // the first started the session; five are held for a second
+    // The first started the session; five are held for a second of real time (the test clock stands
+    // still, so every request is within the window): unless this machine took that long to send them.
+    if (performance.now() - t0 < 800) expect(await requests()).toEqual([{ requests: '1' }]);
     await new Promise((r) => setTimeout(r, 1500));
     expect(await requests()).toEqual([{ requests: '6' }]);
   });

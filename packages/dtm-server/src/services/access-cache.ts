@@ -4,7 +4,8 @@
 // of PostgreSQL CPU per request). Revocation still applies at once: every change to clients, grants
 // or tokens is announced to every process on commit (migration 0005, db/notifications.ts), and an
 // entry looked up before the latest announcement is never used. While the process is not listening
-// nothing is kept. MAX_AGE_MS bounds what a silently stalled listening connection could hide.
+// nothing is kept. MAX_AGE_MS bounds what goes unannounced: writes with triggers disabled, and a
+// listening connection that stops without failing until its heartbeat finds it (README, Security).
 
 /** Where the announcements are counted: ChangeNotifier.accessGeneration. */
 export interface AccessAnnouncements {
@@ -19,7 +20,7 @@ interface Entry<T> {
 
 /** An entry older than this is looked up again even when no announcement came. */
 export const MAX_AGE_MS = 30_000;
-/** Entries per kind; past it the oldest goes (a token lasts minutes, so this is thousands of clients). */
+/** Entries in all (tokens and grants); past it the oldest goes (a token lasts minutes: thousands of clients). */
 export const MAX_ENTRIES = 10_000;
 
 export class AccessCache {
@@ -28,7 +29,8 @@ export class AccessCache {
   readonly #entries = new Map<string, Entry<unknown>>();
   readonly #maxEntries: number;
 
-  constructor(announcements: AccessAnnouncements, now: () => number = Date.now, o: { maxEntries?: number } = {}) {
+  /** `now` in milliseconds from a monotonic clock: a wall clock set back would stretch MAX_AGE_MS. */
+  constructor(announcements: AccessAnnouncements, now: () => number = () => performance.now(), o: { maxEntries?: number } = {}) {
     this.#announcements = announcements;
     this.#now = now;
     this.#maxEntries = o.maxEntries ?? MAX_ENTRIES;

@@ -84,7 +84,9 @@ export async function recordRetrieval(
     const recent = await retrievals.sessionStartsSince(c, who.clientId, grant.practice, new Date(now.getTime() - 24 * 3600_000));
     const d = decideSession(latest, recent, grant.sessions_per_day, deps.sessionGapSeconds * 1000, now);
     if (d.action === 'continue') return retrievals.touchSession(c, d.sessionId, now, counted);
-    if (d.action === 'start') return retrievals.startSession(c, who.clientId, grant.practice, now);
+    // Requests counted in memory are within a tenth of the session gap of the last write, so they can
+    // only be here when requests of one sync raced the start of its session: they count in it.
+    if (d.action === 'start') return retrievals.startSession(c, who.clientId, grant.practice, now, counted);
     throw new DtmError(429, PROBLEM_TYPES.tooManyRequests, 'Retrieval limit reached',
       `The agreed terms allow ${grant.sessions_per_day} retrieval session(s) per 24 h for practice ${grant.practice}; more need the Source supplier's agreement.`,
       { headers: { 'Retry-After': String(d.retryAfterSeconds) } });

@@ -28,6 +28,25 @@ describe('RetrievalTouches', () => {
     expect(writes).toEqual([]); // taken, so no timer writes them as well
   });
 
+  it('keeps what it counted when a request that wrote earlier, in parallel, reports back late', async () => {
+    const { writes, write } = recorder();
+    const touches = new RetrievalTouches(write, 900);
+    // R1 and R2 both found nothing recent and wrote; R2 answered first, then R3 and R4 were counted.
+    touches.written('c1', 'A12345', t(2));
+    touches.absorb('c1', 'A12345', t(3));
+    touches.absorb('c1', 'A12345', t(4));
+    touches.written('c1', 'A12345', t(1)); // R1's write answers now
+    await touches.flushAll();
+    expect(writes).toEqual([{ clientId: 'c1', practice: 'A12345', count: 2, at: t(4).toISOString() }]);
+  });
+
+  it('counts nothing more once stopping: a request then writes its own', async () => {
+    const touches = new RetrievalTouches(recorder().write, 900);
+    touches.written('c1', 'A12345', t(0));
+    await touches.flushAll();
+    expect(touches.absorb('c1', 'A12345', t(1))).toBe(false);
+  });
+
   it('does not count a request whose time is before the last write (a clock set back)', () => {
     const touches = new RetrievalTouches(recorder().write, 900);
     touches.written('c1', 'A12345', t(5000));

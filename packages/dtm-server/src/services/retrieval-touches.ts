@@ -31,6 +31,7 @@ export class RetrievalTouches {
   readonly #flushing = new Set<Promise<void>>();
   readonly #write: WriteCount;
   readonly #windowMs: number;
+  #closed = false;
 
   /** `windowMs` is kept well under the session gap, so a counted request can never belong to a new session. */
   constructor(write: WriteCount, sessionGapSeconds: number) {
@@ -40,6 +41,7 @@ export class RetrievalTouches {
 
   /** True when the request was counted here (its session was written less than the window ago). */
   absorb(clientId: string, practice: string, now: Date): boolean {
+    if (this.#closed) return false;
     const key = keyOf(clientId, practice);
     const r = this.#recent.get(key);
     if (!r || now.getTime() - r.at >= this.#windowMs || now.getTime() < r.at) return false;
@@ -59,14 +61,22 @@ export class RetrievalTouches {
     return r.pending;
   }
 
-  /** The session of `key` was written at `now`: requests in the next window are counted here. */
+  /**
+   * The session was written at `now`: requests in the next window are counted here. Requests counted
+   * meanwhile (after a concurrent request's write) stay counted: a dozen downloads run at once.
+   */
   written(clientId: string, practice: string, now: Date): void {
-    this.take(clientId, practice);
+    const r = this.#recent.get(keyOf(clientId, practice));
+    if (r) {
+      r.at = Math.max(r.at, now.getTime());
+      return;
+    }
     this.#recent.set(keyOf(clientId, practice), { clientId, practice, at: now.getTime(), pending: 0, lastAt: now, timer: null });
   }
 
-  /** Writes every count still held (on shutdown, before the pools close). */
+  /** Writes every count still held (on shutdown, before the pools close); later requests write their own. */
   async flushAll(): Promise<void> {
+    this.#closed = true;
     for (const key of [...this.#recent.keys()]) this.#flush(key);
     await Promise.all(this.#flushing);
   }
