@@ -1,7 +1,8 @@
 // The Target store's queries at scale: it refreshes its statistics after a large batch (before the
 // data-issue checks) without waiting on a table whose lock is held, as autovacuum's own analyse holds
 // it (the end of an initial extract waited about 1 s for that: issue 7, bench client-e2e); and the
-// documents pass finds the next binaries due without stepping over those already verified.
+// documents pass finds the next binaries due without stepping over those already verified, and marks
+// a batch of them verified in one statement.
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PENDING_BINARIES_SQL, Store } from '../packages/dtm-client/src/store/store.ts';
@@ -68,5 +69,31 @@ describe('Store.pendingBinaries', () => {
     const text = plan.rows.map((r) => r['QUERY PLAN']).join('\n');
     expect(text).toMatch(/Index Scan using dtm_binary_due/);
     expect((await store.pendingBinaries('A81001', 48, new Date())).map((b) => b.id)[0]).toBe('b039901');
+  });
+});
+
+describe('Store.binariesVerified', () => {
+  it('marks a batch in one statement, only the binaries still expecting what was verified', async () => {
+    await store.pool.query(`INSERT INTO dtm_binary (practice, id, state, expected_size, expected_sha1, updated_at) VALUES
+      ('A81002', 'same', 'pending', 3, 'qUqP5cyxm6YcTAhz05Hph5gvu9M=', now()),
+      ('A81002', 'changed', 'pending', 9, NULL, now()),
+      ('A81002', 'unknown-size', 'failed', NULL, NULL, now())`);
+    const at = new Date('2026-11-22T12:00:00Z');
+    const v = { sha256: 'LCa0a2j/xo/5m0U8HTBBNBNCLXBkg7+g+YpeiGJm564=', contentType: 'text/plain' };
+    const marked = await store.binariesVerified('A81002', [
+      { id: 'same', size: 3, expectedSize: 3, expectedSha1: 'qUqP5cyxm6YcTAhz05Hph5gvu9M=', ...v },
+      // Fetched under an older DocumentReference (size 3): its new one expects 9 bytes, so it stays pending.
+      { id: 'changed', size: 3, expectedSize: 3, expectedSha1: null, ...v },
+      { id: 'unknown-size', size: 3, expectedSize: null, expectedSha1: null, ...v },
+    ], at);
+    expect([...marked].sort()).toEqual(['same', 'unknown-size']);
+    const rows = (await store.pool.query<{ id: string; state: string; size: string | null; attempts: number }>(
+      "SELECT id, state, size::text, attempts FROM dtm_binary WHERE practice = 'A81002' ORDER BY id")).rows;
+    expect(rows).toEqual([
+      { id: 'changed', state: 'pending', size: null, attempts: 0 },
+      { id: 'same', state: 'verified', size: '3', attempts: 1 },
+      { id: 'unknown-size', state: 'verified', size: '3', attempts: 1 },
+    ]);
+    expect((await store.binariesVerified('A81002', [], at)).size).toBe(0);
   });
 });
