@@ -294,15 +294,10 @@ export class Store {
   }
 
   /**
-   * Marks a binary verified against the expectation it was checked with. If a newer DocumentReference
-   * changed that expectation meanwhile (downloads run alongside page apply), nothing changes and the
-   * binary stays pending for the next pass.
-   */
-  /**
-   * Marks downloaded binaries verified, in one statement for a batch (issue 7: one UPDATE per document
-   * was about a twentieth of the Target database's work in an extract). Only rows still expecting what
-   * was verified change: a binary whose DocumentReference changed meanwhile stays pending. Returns the
-   * ids marked.
+   * Marks downloaded binaries verified against the expectations they were checked with, one statement
+   * for a batch (issue 7: one UPDATE per document was about a twentieth of the Target database's work
+   * in an extract). A binary whose newer DocumentReference changed its expectation meanwhile (downloads
+   * run alongside page apply) is left pending for the next pass. Returns the ids marked.
    */
   async binariesVerified(practice: string, verified: VerifiedDownload[], now: Date): Promise<Set<string>> {
     if (!verified.length) return new Set();

@@ -4,7 +4,10 @@ import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { WRITE_WHOLE_UP_TO, saveBody } from './binaries.ts';
+import { createHash } from 'node:crypto';
+import { WRITE_WHOLE_UP_TO, fetchBinaries, saveBody } from './binaries.ts';
+import type { DtmClient } from '../client.ts';
+import type { PendingBinary, Store, VerifiedDownload } from '../store/store.ts';
 
 let dir: string;
 beforeEach(async () => {
@@ -69,5 +72,63 @@ describe('saveBody', () => {
     const smallPart = path.join(dir, 'b5.part');
     await expect(saveBody(chunksOf(randomBytes(300_000), 2 * CHUNK), smallPart, false, () => undefined)).rejects.toThrow('connection reset');
     expect(await sizeOf(smallPart)).toBeNull();
+  });
+});
+
+/**
+ * A DTM client and a Target store, in memory, for one pass of three documents: 'ok' answers at once,
+ * 'slow' after 100 ms, and 'gone' fails, and so does the store's record of that failure (its database
+ * going away mid-pass), unless `storeHolds`.
+ */
+function onePass(o: { verifiedFails?: boolean; storeHolds?: boolean } = {}) {
+  const bytes = Buffer.from('a document');
+  const digest = createHash('sha256').update(bytes).digest('base64');
+  const recorded: string[][] = [];
+  let handedOut = false;
+  const client = {
+    async binary(_ods: string, id: string) {
+      if (id === 'gone') throw new Error('HTTP 404');
+      if (id === 'slow') await new Promise((r) => setTimeout(r, 100));
+      return { status: 200, body: (async function* () { yield bytes; })(), reprDigest: `sha-256=:${digest}:`, contentRange: undefined, contentType: 'text/plain' };
+    },
+  } as unknown as DtmClient;
+  const store = {
+    async pendingBinaries(): Promise<PendingBinary[]> {
+      if (handedOut) return [];
+      handedOut = true;
+      return ['gone', 'ok', 'slow'].map((id) => ({ id, expectedSize: null, expectedSha1: null, attempts: 0 }));
+    },
+    async binaryFailed() {
+      if (!o.storeHolds) throw new Error('the store is gone');
+      return false;
+    },
+    async binariesVerified(_p: string, verified: VerifiedDownload[]) {
+      if (o.verifiedFails) throw new Error('the store is gone too');
+      recorded.push(verified.map((v) => v.id).sort());
+      return new Set(verified.map((v) => v.id));
+    },
+  } as unknown as Store;
+  return { client, store, recorded };
+}
+
+describe('fetchBinaries', () => {
+  it('records the documents a pass downloaded, though one of its workers failed, then reports that failure', async () => {
+    const { client, store, recorded } = onePass();
+    const events: string[] = [];
+    const pass = fetchBinaries({ client, store, practice: 'A12345', dir, parallel: 3, now: () => new Date() }, (id, state) => events.push(`${id} ${state}`));
+    await expect(pass).rejects.toThrow('the store is gone');
+    expect(recorded).toEqual([['ok', 'slow']]); // 'slow' finished after 'gone' had failed
+    expect(events.sort()).toEqual(['ok verified', 'slow verified']);
+    expect((await readFile(path.join(dir, 'A12345', 'slow'))).toString()).toBe('a document');
+  });
+
+  it('reports the first failure when recording the documents fails as well', async () => {
+    const { client, store } = onePass({ verifiedFails: true });
+    await expect(fetchBinaries({ client, store, practice: 'A12345', dir, parallel: 3, now: () => new Date() }, () => undefined)).rejects.toThrow('the store is gone');
+  });
+
+  it('reports a failure to record them when nothing else failed', async () => {
+    const { client, store } = onePass({ verifiedFails: true, storeHolds: true });
+    await expect(fetchBinaries({ client, store, practice: 'A12345', dir, parallel: 3, now: () => new Date() }, () => undefined)).rejects.toThrow('the store is gone too');
   });
 });

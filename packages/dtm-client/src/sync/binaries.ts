@@ -98,74 +98,81 @@ export async function fetchBinaries(
     const batch = await o.store.pendingBinaries(o.practice, o.parallel * 4, o.now());
     if (batch.length === 0 || o.signal?.aborted) return result;
     let next = 0;
-    // Recorded together when the batch ends (Store.binariesVerified); written before the next batch
-    // is chosen, so none is fetched twice. A crash before then leaves them pending: fetched again.
+    // Recorded together when the batch ends (Store.binariesVerified), and written before the next
+    // batch is chosen, so none is fetched twice; a crash before then leaves them pending, to be fetched
+    // again. So 'verified' events come when their batch ends.
     const verified: VerifiedDownload[] = [];
-    try {
-      await Promise.all(Array.from({ length: Math.min(o.parallel, batch.length) }, async () => {
-        while (next < batch.length && !o.signal?.aborted) {
-          const b = batch[next++]!;
-          const final = path.join(dir, b.id);
-          const part = `${final}.part`;
+    // Settled, not Promise.all: a worker that fails (its store write failing) must not leave the
+    // others' downloads, still finishing, unrecorded.
+    const outcomes = await Promise.allSettled(Array.from({ length: Math.min(o.parallel, batch.length) }, async () => {
+      while (next < batch.length && !o.signal?.aborted) {
+        const b = batch[next++]!;
+        const final = path.join(dir, b.id);
+        const part = `${final}.part`;
+        try {
+          // Resume: hash what is already on disk, then ask only for the rest. A .part that is already
+          // whole (killed between download and rename) gets 416 for its Range: start that one again.
+          let have = await hashFile(part);
+          let res;
           try {
-            // Resume: hash what is already on disk, then ask only for the rest. A .part that is already
-            // whole (killed between download and rename) gets 416 for its Range: start that one again.
-            let have = await hashFile(part);
-            let res;
-            try {
-              res = await o.client.binary(o.practice, b.id, have.size, o.signal);
-            } catch (err) {
-              if (!(err instanceof HttpError && err.status === 416 && have.size > 0)) throw err;
-              await unlink(part).catch(() => undefined);
-              have = await hashFile(part);
-              res = await o.client.binary(o.practice, b.id, 0, o.signal);
-            }
-            if (have.size > 0 && res.status !== 206) {
-              // A server (or a proxy) may ignore Range and send the whole: take it whole (RFC 9110 14.2).
-              have = { sha256: createHash('sha256'), sha1: createHash('sha1'), size: 0, missing: true };
-            }
-            let size = have.size;
-            await saveBody(res.body, part, have.size > 0, (chunk) => {
-              have.sha256.update(chunk);
-              have.sha1.update(chunk);
-              size += chunk.length;
-            });
-            const sha256 = have.sha256.digest('base64');
-            const sha1 = have.sha1.digest('base64');
-            const expected256 = /sha-256=:([A-Za-z0-9+/=]+):/.exec(res.reprDigest ?? '')?.[1];
-            const problems = [
-              // Without the server's digest nothing would check bytes whose attachment gives no size or hash.
-              expected256 === undefined ? 'the server sent no SHA-256 Repr-Digest to verify the bytes against' : null,
-              expected256 !== undefined && expected256 !== sha256 ? 'SHA-256 differs from the server\'s Repr-Digest' : null,
-              b.expectedSize !== null && b.expectedSize !== size ? 'size differs from the DocumentReference attachment' : null,
-              b.expectedSha1 !== null && b.expectedSha1 !== sha1 ? 'SHA-1 differs from the DocumentReference attachment hash' : null,
-            ].filter(Boolean);
-            if (problems.length) {
-              // Start again from nothing next time rather than resume corrupt bytes.
-              await rename(part, `${part}.bad-${Date.now()}`).catch(() => undefined);
-              throw new Error(problems.join('; '));
-            }
-            await rename(part, final);
-            verified.push({ id: b.id, size, sha256, contentType: res.contentType ?? null, expectedSize: b.expectedSize, expectedSha1: b.expectedSha1 });
+            res = await o.client.binary(o.practice, b.id, have.size, o.signal);
           } catch (err) {
-            if (o.signal?.aborted) return;
-            const msg = (err as Error).message;
-            // Kept pending until MAX_ATTEMPTS, then failed and reported; tried again after retryDelayMs.
-            const now = o.now();
-            if (await o.store.binaryFailed(o.practice, b.id, msg, MAX_ATTEMPTS, now, new Date(now.getTime() + retryDelayMs(b.attempts + 1)))) {
-              result.failed++;
-              onResult(b.id, 'failed', 0, msg);
-            }
+            if (!(err instanceof HttpError && err.status === 416 && have.size > 0)) throw err;
+            await unlink(part).catch(() => undefined);
+            have = await hashFile(part);
+            res = await o.client.binary(o.practice, b.id, 0, o.signal);
+          }
+          if (have.size > 0 && res.status !== 206) {
+            // A server (or a proxy) may ignore Range and send the whole: take it whole (RFC 9110 14.2).
+            have = { sha256: createHash('sha256'), sha1: createHash('sha1'), size: 0, missing: true };
+          }
+          let size = have.size;
+          await saveBody(res.body, part, have.size > 0, (chunk) => {
+            have.sha256.update(chunk);
+            have.sha1.update(chunk);
+            size += chunk.length;
+          });
+          const sha256 = have.sha256.digest('base64');
+          const sha1 = have.sha1.digest('base64');
+          const expected256 = /sha-256=:([A-Za-z0-9+/=]+):/.exec(res.reprDigest ?? '')?.[1];
+          const problems = [
+            // Without the server's digest nothing would check bytes whose attachment gives no size or hash.
+            expected256 === undefined ? 'the server sent no SHA-256 Repr-Digest to verify the bytes against' : null,
+            expected256 !== undefined && expected256 !== sha256 ? 'SHA-256 differs from the server\'s Repr-Digest' : null,
+            b.expectedSize !== null && b.expectedSize !== size ? 'size differs from the DocumentReference attachment' : null,
+            b.expectedSha1 !== null && b.expectedSha1 !== sha1 ? 'SHA-1 differs from the DocumentReference attachment hash' : null,
+          ].filter(Boolean);
+          if (problems.length) {
+            // Start again from nothing next time rather than resume corrupt bytes.
+            await rename(part, `${part}.bad-${Date.now()}`).catch(() => undefined);
+            throw new Error(problems.join('; '));
+          }
+          await rename(part, final);
+          verified.push({ id: b.id, size, sha256, contentType: res.contentType ?? null, expectedSize: b.expectedSize, expectedSha1: b.expectedSha1 });
+        } catch (err) {
+          if (o.signal?.aborted) return;
+          const msg = (err as Error).message;
+          // Kept pending until MAX_ATTEMPTS, then failed and reported; tried again after retryDelayMs.
+          const now = o.now();
+          if (await o.store.binaryFailed(o.practice, b.id, msg, MAX_ATTEMPTS, now, new Date(now.getTime() + retryDelayMs(b.attempts + 1)))) {
+            result.failed++;
+            onResult(b.id, 'failed', 0, msg);
           }
         }
-      }));
-    } finally {
-      const marked = await o.store.binariesVerified(o.practice, verified, o.now());
-      for (const v of verified) {
-        if (!marked.has(v.id)) continue;
-        result.verified++;
-        onResult(v.id, 'verified', v.size);
       }
+    }));
+    const failed = outcomes.find((x): x is PromiseRejectedResult => x.status === 'rejected');
+    let marked: Set<string>;
+    try {
+      marked = await o.store.binariesVerified(o.practice, verified, o.now());
+    } catch (err) {
+      throw failed ? failed.reason : err; // the first failure is the one to report
     }
+    for (const v of verified) {
+      if (!marked.has(v.id)) continue;
+      result.verified++;
+      onResult(v.id, 'verified', v.size);
+    }
+    if (failed) throw failed.reason;
   }
 }
