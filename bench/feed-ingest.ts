@@ -8,6 +8,7 @@
 import { performance } from 'node:perf_hooks';
 import type { ChangePage, IngestResult } from '@dtm/shared';
 import { createRng, type Rng } from '../packages/dtm-server/src/seed/random.ts';
+import { downloadAll, publishDocuments, type DocumentSet } from './documents.ts';
 import {
   clusterCpuSeconds, machineBusyCpuSeconds, machineInfo, memoryOf, percentile, processCpuSeconds, round, spawnServer, spread, startDatabase,
   serverMemoryMetrics, setUpAccess, type BenchAccess, type BenchDatabase, type MachineInfo, type ServerProcess, type Spread,
@@ -24,6 +25,10 @@ export interface FeedIngestOptions {
   pageLimit: number;
   readRuns: number;
   warmupReads: number;
+  /** Documents published, then downloaded whole, `documentParallel` at a time, in `readRuns` passes. */
+  documents: number;
+  documentBytes: number;
+  documentParallel: number;
   seed: number;
   ods: string;
   serverLogLevel: string;
@@ -32,8 +37,12 @@ export interface FeedIngestOptions {
 }
 
 export const FEED_INGEST_DEFAULTS = {
-  full: { resources: 100_000, readRuns: 3 },
-  quick: { resources: 10_000, readRuns: 2 },
+  full: { resources: 100_000, readRuns: 3, documents: 1000 },
+  quick: { resources: 10_000, readRuns: 2, documents: 200 },
+  // About the synthetic practice's typical document (bench client-e2e: 4,705 of 21 kB on average), a
+  // dozen at a time as the sync client downloads them (SYNC_DEFAULTS.binaryParallel).
+  documentBytes: 20_000,
+  documentParallel: 12,
   resourceBytes: 1024,
   batchSize: 1000,
   ingestConcurrency: 2,
@@ -87,6 +96,15 @@ export interface ReadRun extends PhaseUse {
   clientParseSeconds: number;
 }
 
+/** One pass downloading every document: CPU per download in milliseconds. */
+export interface DocumentRun extends PhaseUse {
+  seconds: number;
+  downloadsPerSecond: number;
+  serverMsPerDownload: number | null;
+  postgresMsPerDownload: number | null;
+  clientMsPerDownload: number;
+}
+
 export interface FeedIngestResult {
   benchmark: 'feed-ingest';
   mode: 'quick' | 'full';
@@ -110,6 +128,17 @@ export interface FeedIngestResult {
     megabytesPerSecond: Spread;
     seconds: Spread;
   };
+  /** Absent from results written before the documents phase was added. */
+  documents?: {
+    count: number;
+    bytesEach: number;
+    parallel: number;
+    warmup: DocumentRun;
+    runs: DocumentRun[];
+    serverMsPerDownload: Spread | null;
+    postgresMsPerDownload: Spread | null;
+    downloadsPerSecond: Spread;
+  };
   server: {
     peakRssBytes: number | null;
     /** Once started and idle, before any load. */
@@ -123,6 +152,7 @@ export interface FeedIngestResult {
 }
 
 const MB = 1e6;
+const int = (n: number) => n.toLocaleString('en-GB');
 const FEED_AIM = 20_000;
 const REQUEST_TIMEOUT_MS = 120_000;
 
@@ -384,6 +414,21 @@ async function measuredRead(url: string, headers: Record<string, string>, opts: 
   };
 }
 
+async function measuredDownloads(url: string, headers: Record<string, string>, opts: FeedIngestOptions, set: DocumentSet, server: ServerProcess, db: BenchDatabase): Promise<DocumentRun> {
+  const start = await cpuMark(server, db);
+  const seconds = await downloadAll(url, headers, opts.ods, set, opts.documentParallel);
+  const use = await usageSince(start, server, db, seconds);
+  const perDownload = (s: number | null) => (s === null ? null : round((s * 1000) / set.ids.length, 3));
+  return {
+    seconds: round(seconds, 3),
+    downloadsPerSecond: Math.round(set.ids.length / seconds),
+    serverMsPerDownload: perDownload(use.cpu.serverSeconds),
+    postgresMsPerDownload: perDownload(use.cpu.postgresSeconds),
+    clientMsPerDownload: perDownload(use.cpu.clientSeconds)!,
+    ...use,
+  };
+}
+
 /** A warm-up pass: the first read after the load is slower (cold caches, JIT); reported apart. */
 export interface WarmUp extends PhaseUse {
   seconds: number;
@@ -464,6 +509,17 @@ export async function runFeedIngest(opts: FeedIngestOptions, log: (msg: string) 
       runs.push(run);
       log(`feed read ${i + 1}/${opts.readRuns}: ${run.resourcesPerSecond.toLocaleString('en-GB')} resources/s, ${run.megabytesPerSecond} MB/s, ${run.seconds} s`);
     }
+    log(`documents: publishing ${int(opts.documents)} of ${int(opts.documentBytes)} bytes`);
+    const documentSet = await publishDocuments(server.url, access.publisherHeaders, opts.ods, opts.documents, opts.documentBytes, opts.seed);
+    const documentWarmup = await measuredDownloads(server.url, access.consumerHeaders, opts, documentSet, server, db);
+    log(`documents warm-up: ${documentWarmup.downloadsPerSecond} downloads/s`);
+    const documentRuns: DocumentRun[] = [];
+    for (let i = 0; i < opts.readRuns; i++) {
+      const run = await measuredDownloads(server.url, access.consumerHeaders, opts, documentSet, server, db);
+      documentRuns.push(run);
+      log(`documents ${i + 1}/${opts.readRuns}: ${run.downloadsPerSecond} downloads/s, ${opts.documentParallel} at a time; CPU per download: server ${run.serverMsPerDownload ?? 'n/a'} ms, PostgreSQL ${run.postgresMsPerDownload ?? 'n/a'} ms, client ${run.clientMsPerDownload} ms`);
+    }
+    const spreadOrNull = (xs: (number | null)[]) => (xs.some((x) => x === null) ? null : spread(xs as number[]));
     const atEnd = memoryOf(server.pid);
     const metricsAtEnd = await serverMemoryMetrics(server.url);
 
@@ -490,6 +546,16 @@ export async function runFeedIngest(opts: FeedIngestOptions, log: (msg: string) 
         resourcesPerSecond: readRps,
         megabytesPerSecond: spread(runs.map((r) => r.megabytesPerSecond)),
         seconds: spread(runs.map((r) => r.seconds)),
+      },
+      documents: {
+        count: opts.documents,
+        bytesEach: opts.documentBytes,
+        parallel: opts.documentParallel,
+        warmup: documentWarmup,
+        runs: documentRuns,
+        serverMsPerDownload: spreadOrNull(documentRuns.map((r) => r.serverMsPerDownload)),
+        postgresMsPerDownload: spreadOrNull(documentRuns.map((r) => r.postgresMsPerDownload)),
+        downloadsPerSecond: spread(documentRuns.map((r) => r.downloadsPerSecond)),
       },
       server: {
         peakRssBytes: atEnd?.peakRssBytes ?? null,

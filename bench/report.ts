@@ -62,6 +62,18 @@ function memoryLine(r: FeedIngestResult): string {
   return `${mib(r.server.rssBytesAtEnd)} / ${v('nodejs_heap_size_total_bytes')} / ${v('nodejs_heap_size_used_bytes')} / ${v('nodejs_external_memory_bytes')}`;
 }
 
+function documentRows(r: FeedIngestResult): [string, string][] {
+  const d = r.documents;
+  if (!d) return [];
+  const ms = (x: Spread | null) => (x ? range(x, (v) => fixed(v, 2)) : 'n/a');
+  return [
+    [`Documents: ${int(d.count)} of ${int(d.bytesEach)} bytes, ${d.parallel} at a time; downloads/s, median (min–max)`, range(d.downloadsPerSecond, int)],
+    ['Documents: CPU ms per download, server, median (min–max)', ms(d.serverMsPerDownload)],
+    ['Documents: CPU ms per download, PostgreSQL, median (min–max)', ms(d.postgresMsPerDownload)],
+    ['Documents: CPU ms per download, client (undici, SHA-256 check), median (min–max)', ms(spreadOf(d.runs.map((x) => x.clientMsPerDownload)))],
+  ];
+}
+
 function rows(r: FeedIngestResult): [string, string][] {
   const i = r.ingest;
   return [
@@ -78,6 +90,7 @@ function rows(r: FeedIngestResult): [string, string][] {
     ['Feed read: of which client JSON.parse and checks, seconds (median)', fixed(spreadOf(r.feedRead.runs.map((x) => x.clientParseSeconds)).median, 2)],
     [`Feed read: page latency p50 / max ms, ${int(r.parameters.pageLimit)} changes a page (median run)`, pageLatency(r)],
     ['Feed read: warm-up pass seconds (not in the figures)', r.feedRead.warmup.map((w) => fixed(w.seconds, 2)).join(', ')],
+    ...documentRows(r),
     ['PostgreSQL WAL written: ingest / warm-up pass / measured pass (median)', walLine(r)],
     ['Server RSS idle at start; peak (VmHWM)', `${mib(r.server.rssBytesAtStart)}; ${mib(r.server.peakRssBytes)}`],
     ['Server at end: RSS / V8 heap total / heap used / external', memoryLine(r)],
@@ -93,6 +106,7 @@ export function disturbances(r: FeedIngestResult): string[] {
   const phases: [string, number | null][] = [
     ['ingest', r.ingest.cpu.otherCores],
     ...r.feedRead.runs.map((x, i): [string, number | null] => [`feed read ${i + 1}`, x.cpu.otherCores]),
+    ...(r.documents?.runs ?? []).map((x, i): [string, number | null] => [`documents ${i + 1}`, x.cpu.otherCores]),
   ];
   return phases.filter(([, c]) => c !== null && c > LIMIT).map(([name, c]) => `${name} (${cores(c)} cores)`);
 }
@@ -173,6 +187,15 @@ validated, into its staging database (**client-e2e**, below). The sections betwe
    wall seconds): all of them share the machine's cores, and "other" well above 0 means the run was
    disturbed. Server peak memory is its \`VmHWM\` at the end. The first read after the load is
    slower (cold caches, JIT); it is the warm-up pass, reported apart.
+6. **Documents** (issue 7: an extract downloads thousands of them, and each costs the server and
+   PostgreSQL as much as hundreds of feed changes): publishes 1,000 documents of 20,000 seeded bytes
+   (200 with \`--quick\`), then downloads them all with
+   \`GET /v1/practices/{ods}/binaries/{id}\`, 12 at a time over keep-alive connections (undici's
+   \`Pool\`, as the sync client), one warm-up pass and then as many measured passes as the feed read.
+   Each download's size and \`Repr-Digest\` must be what was published, and its bytes must hash to
+   it, or the bench fails. The figure is CPU per download: the server's, PostgreSQL's and the
+   client's CPU over the pass, divided by the documents. It is steadier than any end-to-end figure on
+   a host whose speed drifts, and it is how a change to the download path is judged.
 
 ## Machine
 

@@ -21,8 +21,9 @@ interface ScenarioModule {
 const HELP = `Usage: npm run bench [-- --quick] [-- --only SCENARIO]
 
 Scenarios (all by default, one after the other, each with its own PostgreSQL and server):
-  feed-ingest  ingest N ~1 KB Observations through the HTTP API, then read the whole feed back:
-               full 100,000 resources and 3 measured reads; --quick 10,000 and 2
+  feed-ingest  ingest N ~1 KB Observations through the HTTP API, then read the whole feed back;
+               then download D documents of 20 kB, 12 at a time (CPU per download): full 100,000
+               resources, 1,000 documents and 3 measured passes of each; --quick 10,000, 200 and 2
   client-e2e   publish the synthetic UK practice, then the sync client (dtm-client sync, a child
                process) takes the initial extract into a fresh Target database, validating every
                resource and fetching every binary: full ${CLIENT_E2E_DEFAULTS.full.sizes.map((n) => n.toLocaleString('en-GB')).join(' then ')} patients
@@ -109,6 +110,9 @@ async function main(): Promise<number> {
         pageLimit: d.pageLimit,
         readRuns: d[mode].readRuns,
         warmupReads: d.warmupReads,
+        documents: d[mode].documents,
+        documentBytes: d.documentBytes,
+        documentParallel: d.documentParallel,
         seed: d.seed,
         ods: d.ods,
         serverLogLevel: d.serverLogLevel,
