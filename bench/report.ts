@@ -67,7 +67,7 @@ function documentRows(r: FeedIngestResult): [string, string][] {
   if (!d) return [];
   const ms = (x: Spread | null) => (x ? range(x, (v) => fixed(v, 2)) : 'n/a');
   return [
-    [`Documents: ${int(d.count)} of ${int(d.bytesEach)} bytes, ${d.parallel} at a time; downloads/s, median (min–max)`, range(d.downloadsPerSecond, int)],
+    ['Documents (bytes each, in flight): count; downloads/s, median (min–max)', `(${int(d.bytesEach)}, ${d.parallel}) ${int(d.count)}; ${range(d.downloadsPerSecond, int)}`],
     ['Documents: CPU ms per download, server, median (min–max)', ms(d.serverMsPerDownload)],
     ['Documents: CPU ms per download, PostgreSQL, median (min–max)', ms(d.postgresMsPerDownload)],
     ['Documents: CPU ms per download, client (undici, SHA-256 check), median (min–max)', ms(spreadOf(d.runs.map((x) => x.clientMsPerDownload)))],
@@ -137,8 +137,10 @@ export function markdownSection(results: FeedIngestResult[]): string {
   const out: string[] = [];
   out.push(`| Figure | ${results.map((r) => `${r.mode === 'full' ? 'Full' : 'Quick (`--quick`)'}`).join(' | ')} |`);
   out.push(`| --- | ${results.map(() => '---:').join(' | ')} |`);
-  const table = results.map(rows);
-  table[0]!.forEach(([label], k) => out.push(`| ${label} | ${table.map((t) => t[k]![1]).join(' | ')} |`));
+  // By label: a results file written before a figure existed (the documents phase) lacks its rows.
+  const table = results.map((r) => new Map(rows(r)));
+  const labels = [...new Set(results.flatMap((r) => rows(r).map(([label]) => label)))];
+  for (const label of labels) out.push(`| ${label} | ${table.map((t) => t.get(label) ?? '–').join(' | ')} |`);
   out.push('');
   for (const r of results) {
     const aim = r.aims.medianMeetsAim ? 'met' : '**not met**';
