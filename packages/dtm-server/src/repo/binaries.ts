@@ -41,8 +41,36 @@ export async function putBinary(client: PoolClient, row: BinaryRow, storedAt: Da
   );
 }
 
+/** Chunks read per statement: 2 MiB at most in memory per download. */
+export const CHUNKS_PER_READ = 8;
+
+export interface Chunk {
+  n: number;
+  data: Buffer;
+}
+
+/**
+ * The binary and its chunks [first, first + CHUNKS_PER_READ) as they stand in one snapshot, in one
+ * statement: a document of up to 2 MiB is then read with a single round trip (issue 7: downloads
+ * are the extract's most numerous requests). Null when the practice holds no such binary.
+ */
+export async function getBinaryWithChunks(db: Pool, ods: string, id: string, first: number): Promise<{ row: BinaryRow; chunks: Chunk[] } | null> {
+  const res = await db.query<BinaryRow & { n: number | null; data: Buffer | null }>({
+    name: 'binary-with-chunks',
+    text: `SELECT b.practice, b.id, b.content_type, b.size, b.sha256, b.sha1, b.upload_id::text AS upload_id, c.n, c.data
+             FROM binary_content b LEFT JOIN binary_chunk c ON c.upload_id = b.upload_id AND c.n BETWEEN $3 AND $4
+            WHERE b.practice = $1 AND b.id = $2
+            ORDER BY c.n`,
+    values: [ods, id, first, first + CHUNKS_PER_READ - 1],
+  });
+  const head = res.rows[0];
+  if (!head) return null;
+  const { n: _n, data: _data, ...row } = head;
+  return { row, chunks: res.rows.filter((r) => r.n !== null).map((r) => ({ n: r.n!, data: r.data! })) };
+}
+
 /** Chunks n in [first, last], in order, `batch` at a time so memory stays bounded. */
-export async function* readChunks(pool: Pool, uploadId: string, first: number, last: number, batch = 8): AsyncGenerator<{ n: number; data: Buffer }> {
+export async function* readChunks(pool: Pool, uploadId: string, first: number, last: number, batch = CHUNKS_PER_READ): AsyncGenerator<Chunk> {
   for (let from = first; from <= last; from += batch) {
     const res = await pool.query<{ n: number; data: Buffer }>({
       name: 'binary-chunk-read',

@@ -163,6 +163,32 @@ describe('large downloads', () => {
     expect(rows).toEqual([{ status: 200, outcome: 'aborted', binaries: 1 }]);
   });
 
+  it('serves a binary of more chunks than one read takes, whole and from ranges in any chunk', { timeout: 60_000 }, async () => {
+    // 20 chunks of 256 KiB and a part: the row and its first 8 chunks come in one statement, the rest after.
+    const content = randomBytes(20 * 256 * 1024 + 4321);
+    await upload('many', content);
+    const whole = await big.fetch('/v1/practices/F10009/binaries/many');
+    expect(whole.status).toBe(200);
+    expect(Buffer.from(await whole.arrayBuffer()).equals(content)).toBe(true);
+    for (const [range, from, to] of [
+      [`bytes=${9 * 256 * 1024 + 17}-`, 9 * 256 * 1024 + 17, content.length - 1], // starts past the first read's chunks
+      [`bytes=${8 * 256 * 1024 - 1}-${17 * 256 * 1024}`, 8 * 256 * 1024 - 1, 17 * 256 * 1024],
+      [`bytes=${20 * 256 * 1024}-`, 20 * 256 * 1024, content.length - 1], // the last, partial chunk alone
+    ] as const) {
+      const res = await big.fetch('/v1/practices/F10009/binaries/many', { headers: { range } });
+      expect(res.status).toBe(206);
+      expect(res.headers.get('content-range')).toBe(`bytes ${from}-${to}/${content.length}`);
+      expect(Buffer.from(await res.arrayBuffer()).equals(content.subarray(from, to + 1))).toBe(true);
+    }
+    // A range whose last byte is before its first is ignored (the whole is sent), though the read ahead began at its first.
+    const ignored = await big.fetch('/v1/practices/F10009/binaries/many', { headers: { range: `bytes=${12 * 256 * 1024}-5` } });
+    expect(ignored.status).toBe(200);
+    expect(Buffer.from(await ignored.arrayBuffer()).equals(content)).toBe(true);
+    // A first byte past any integer chunk number: 416 from the row, never a database error.
+    const far = await big.fetch('/v1/practices/F10009/binaries/many', { headers: { range: 'bytes=99999999999999999999-' } });
+    expect(far.status).toBe(416);
+  });
+
   it('cuts a download at once when the binary is replaced part-way, rather than leaving it short', { timeout: 60_000 }, async () => {
     await upload('big2', body);
     const res = await big.fetch('/v1/practices/F10009/binaries/big2');

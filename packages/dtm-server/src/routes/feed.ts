@@ -4,7 +4,7 @@ import { Router, type Request, type Response } from 'express';
 import { FEED_LIMITS, HEADERS } from '@dtm/shared';
 import type { AppDeps } from '../app.ts';
 import { listPracticeSummaries, practiceStatus, readFeed, type ReplicaFallback } from '../services/feed.ts';
-import { binaryBytes, binaryDigestPage, findBinary, parseRange } from '../services/binaries.ts';
+import { binaryBytes, binaryDigestPage, openBinary, parseRange, rangeStartOf } from '../services/binaries.ts';
 import { DtmError } from '../errors.ts';
 import { PROBLEM_TYPES, SCOPES } from '@dtm/shared';
 import { countRetrieval, grantRateLimit, principalOf, requirePractice } from '../http/security.ts';
@@ -95,7 +95,10 @@ export function feedRouter(deps: AppDeps): Router {
   });
 
   r.get('/practices/:ods/binaries/:id', reader, rate, retrieval, async (req, res) => {
-    const row = await findBinary(deps.pool, param(req, 'ods'), param(req, 'id'));
+    // A GET reads the row and its first chunks in one statement; a HEAD, or a conditional GET that
+    // may well be answered 304, reads the row alone.
+    const readAhead = req.method === 'GET' && req.headers['if-none-match'] === undefined ? rangeStartOf(req.headers.range) : null;
+    const { row, chunks } = await openBinary(deps.pool, param(req, 'ods'), param(req, 'id'), readAhead);
     auditFacts(res).binaries = 1;
     const sha256 = row.sha256.toString('base64');
     const etag = `"sha256-${row.sha256.toString('base64url')}"`;
@@ -124,7 +127,7 @@ export function feedRouter(deps: AppDeps): Router {
       return;
     }
     try {
-      for await (const part of binaryBytes(deps.pool, row, span)) {
+      for await (const part of binaryBytes(deps.pool, row, span, chunks)) {
         if (res.destroyed) return;
         if (!res.write(part)) await drainedOrClosed(res);
       }

@@ -134,23 +134,60 @@ export async function findBinary(pool: Pool, ods: string, id: string): Promise<r
   return row;
 }
 
+const MAX_CHUNK_INDEX = 2 ** 31 - 1 - 64;
+
+/**
+ * The first byte a Range header asks for when it names one (`bytes=N-` or `bytes=N-M`), else 0 with
+ * no header; null when it cannot be known before the size is (a suffix range, or a form not served).
+ */
+export function rangeStartOf(header: string | undefined): number | null {
+  if (!header) return 0;
+  const m = /^bytes=(\d+)-(\d*)$/.exec(header.trim());
+  return m ? Number(m[1]) : null;
+}
+
+/**
+ * A binary to send: its row, and the chunks from the one holding byte `from` read with it in the same
+ * statement (repo getBinaryWithChunks), for binaryBytes to start from. `from` null: the row alone.
+ */
+export async function openBinary(pool: Pool, ods: string, id: string, from: number | null): Promise<{ row: repo.BinaryRow; chunks: repo.Chunk[] }> {
+  const chunk = from === null ? null : Math.floor(from / repo.CHUNK_SIZE);
+  // Past any binary's chunks (and PostgreSQL's integer): parseRange will answer 416 from the row.
+  if (chunk === null || !Number.isSafeInteger(from) || chunk > MAX_CHUNK_INDEX) return { row: await findBinary(pool, ods, id), chunks: [] };
+  const found = await repo.getBinaryWithChunks(pool, ods, id, chunk);
+  if (!found) throw notFound(`No binary ${id} is held for practice ${ods}.`);
+  return found;
+}
+
 /**
  * The bytes of `range`, chunk by chunk. Throws, once the bytes before are sent, if a chunk is gone: a
  * PUT of the same id replaced the binary during the download and deleted its chunks. The caller
  * must then cut the connection, so the client sees a broken download at once (and retries) rather
  * than waiting out its timeout for bytes that will never come.
  */
-export async function* binaryBytes(pool: Pool, row: repo.BinaryRow, range: ByteRange): AsyncGenerator<Buffer> {
+export async function* binaryBytes(pool: Pool, row: repo.BinaryRow, range: ByteRange, read: repo.Chunk[] = []): AsyncGenerator<Buffer> {
   const first = Math.floor(range.start / repo.CHUNK_SIZE);
   const last = Math.floor(range.end / repo.CHUNK_SIZE);
   let next = first;
-  for await (const { n, data } of repo.readChunks(pool, row.upload_id, first, last)) {
-    if (n !== next) break;
+  // `read`: chunks openBinary read with the row, from `first` on; a short or broken run ends there.
+  const send = (c: repo.Chunk) => {
     next++;
-    const base = n * repo.CHUNK_SIZE;
-    const from = Math.max(0, range.start - base);
-    const to = Math.min(data.length, range.end - base + 1);
-    yield data.subarray(from, to);
+    const base = c.n * repo.CHUNK_SIZE;
+    return c.data.subarray(Math.max(0, range.start - base), Math.min(c.data.length, range.end - base + 1));
+  };
+  // Read from another first chunk (the Range header was one parseRange ignores): not used.
+  const usable = read[0]?.n === first ? read : [];
+  for (const c of usable) {
+    if (c.n !== next || next > last) break;
+    yield send(c);
+  }
+  // Read on only after a full run of chunks: a shorter one ended at a gap (the binary was replaced).
+  const more = usable.length === 0 || (usable.length === repo.CHUNKS_PER_READ && next === usable.at(-1)!.n + 1);
+  if (next <= last && more) {
+    for await (const c of repo.readChunks(pool, row.upload_id, next, last)) {
+      if (c.n !== next) break;
+      yield send(c);
+    }
   }
   if (next !== last + 1) throw new Error(`the binary was replaced while it was being read (chunk ${next} of ${first}-${last} is gone)`);
 }
