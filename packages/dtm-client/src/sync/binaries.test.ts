@@ -122,6 +122,21 @@ describe('fetchBinaries', () => {
     expect((await readFile(path.join(dir, 'A12345', 'slow'))).toString()).toBe('a document');
   });
 
+  it('stopped in the middle of a pass, records what it finished and starts nothing more', async () => {
+    const { client, store, recorded } = onePass({ storeHolds: true });
+    const stop = new AbortController();
+    const asked: string[] = [];
+    const watching = { binary: (ods: string, id: string, start: number, signal?: AbortSignal) => {
+      asked.push(id);
+      if (id === 'ok') stop.abort(); // stopped while 'ok' is on its way; this fake still delivers it
+      return client.binary(ods, id, start, signal);
+    } } as unknown as DtmClient;
+    const result = await fetchBinaries({ client: watching, store, practice: 'A12345', dir, parallel: 1, now: () => new Date(), signal: stop.signal }, () => undefined);
+    expect(asked).toEqual(['gone', 'ok']); // 'slow' never started
+    expect(recorded).toEqual([['ok']]);
+    expect(result.verified).toBe(1);
+  });
+
   it('reports the first failure when recording the documents fails as well', async () => {
     const { client, store } = onePass({ verifiedFails: true });
     await expect(fetchBinaries({ client, store, practice: 'A12345', dir, parallel: 3, now: () => new Date() }, () => undefined)).rejects.toThrow('the store is gone');
