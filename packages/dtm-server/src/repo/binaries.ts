@@ -41,7 +41,7 @@ export async function putBinary(client: PoolClient, row: BinaryRow, storedAt: Da
   );
 }
 
-/** Chunks read per statement: 2 MiB at most in memory per download. */
+/** Chunks read per statement: 2 MiB at most in memory per download (binaryBytes lets each go once sent). */
 export const CHUNKS_PER_READ = 8;
 
 export interface Chunk {
@@ -50,18 +50,18 @@ export interface Chunk {
 }
 
 /**
- * The binary and its chunks [first, first + CHUNKS_PER_READ) as they stand in one snapshot, in one
- * statement: a document of up to 2 MiB is then read with a single round trip (issue 7: downloads
- * are the extract's most numerous requests). Null when the practice holds no such binary.
+ * The binary and its chunks [first, first + count) as they stand in one snapshot, in one statement:
+ * a document of up to 2 MiB is then read with a single round trip (issue 7: downloads are the
+ * extract's most numerous requests). Null when the practice holds no such binary.
  */
-export async function getBinaryWithChunks(db: Pool, ods: string, id: string, first: number): Promise<{ row: BinaryRow; chunks: Chunk[] } | null> {
+export async function getBinaryWithChunks(db: Pool, ods: string, id: string, first: number, count: number): Promise<{ row: BinaryRow; chunks: Chunk[] } | null> {
   const res = await db.query<BinaryRow & { n: number | null; data: Buffer | null }>({
     name: 'binary-with-chunks',
     text: `SELECT b.practice, b.id, b.content_type, b.size, b.sha256, b.sha1, b.upload_id::text AS upload_id, c.n, c.data
              FROM binary_content b LEFT JOIN binary_chunk c ON c.upload_id = b.upload_id AND c.n BETWEEN $3 AND $4
             WHERE b.practice = $1 AND b.id = $2
             ORDER BY c.n`,
-    values: [ods, id, first, first + CHUNKS_PER_READ - 1],
+    values: [ods, id, first, first + count - 1],
   });
   const head = res.rows[0];
   if (!head) return null;

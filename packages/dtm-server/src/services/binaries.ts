@@ -136,25 +136,41 @@ export async function findBinary(pool: Pool, ods: string, id: string): Promise<r
 
 const MAX_CHUNK_INDEX = 2 ** 31 - 1 - 64;
 
-/**
- * The first byte a Range header asks for when it names one (`bytes=N-` or `bytes=N-M`), else 0 with
- * no header; null when it cannot be known before the size is (a suffix range, or a form not served).
- */
-export function rangeStartOf(header: string | undefined): number | null {
-  if (!header) return 0;
-  const m = /^bytes=(\d+)-(\d*)$/.exec(header.trim());
-  return m ? Number(m[1]) : null;
+/** The bytes a Range header asks for, as far as they are known before the binary's size is. */
+export interface RangeAsked {
+  start: number;
+  /** The last byte asked for; null: to the end. */
+  end: number | null;
 }
 
 /**
- * A binary to send: its row, and the chunks from the one holding byte `from` read with it in the same
- * statement (repo getBinaryWithChunks), for binaryBytes to start from. `from` null: the row alone.
+ * What a Range header asks for, read the way parseRange will read it: no header, or one it ignores
+ * (last byte before first), is the whole content from byte 0; `bytes=N-` and `bytes=N-M` start at N.
+ * Null when that cannot be known before the size is (a suffix range, or a form not served).
  */
-export async function openBinary(pool: Pool, ods: string, id: string, from: number | null): Promise<{ row: repo.BinaryRow; chunks: repo.Chunk[] }> {
-  const chunk = from === null ? null : Math.floor(from / repo.CHUNK_SIZE);
+export function rangeAsked(header: string | undefined): RangeAsked | null {
+  if (!header) return { start: 0, end: null };
+  const m = /^bytes=(\d+)-(\d*)$/.exec(header.trim());
+  if (!m) return null;
+  const start = Number(m[1]);
+  const end = m[2] === '' ? null : Number(m[2]);
+  return end !== null && end < start ? { start: 0, end: null } : { start, end };
+}
+
+/**
+ * A binary to send: its row, and the chunks holding the first bytes asked for, read with it in the
+ * same statement (repo getBinaryWithChunks), for binaryBytes to start from: up to CHUNKS_PER_READ,
+ * and no further than the last byte asked for, so a short range reads no more than it needs. `asked`
+ * null: the row alone.
+ */
+export async function openBinary(pool: Pool, ods: string, id: string, asked: RangeAsked | null): Promise<{ row: repo.BinaryRow; chunks: repo.Chunk[] }> {
+  const first = asked === null ? null : Math.floor(asked.start / repo.CHUNK_SIZE);
   // Past any binary's chunks (and PostgreSQL's integer): parseRange will answer 416 from the row.
-  if (chunk === null || !Number.isSafeInteger(from) || chunk > MAX_CHUNK_INDEX) return { row: await findBinary(pool, ods, id), chunks: [] };
-  const found = await repo.getBinaryWithChunks(pool, ods, id, chunk);
+  if (asked === null || first === null || !Number.isSafeInteger(asked.start) || first > MAX_CHUNK_INDEX) {
+    return { row: await findBinary(pool, ods, id), chunks: [] };
+  }
+  const upTo = asked.end === null || !Number.isSafeInteger(asked.end) ? Infinity : Math.floor(asked.end / repo.CHUNK_SIZE);
+  const found = await repo.getBinaryWithChunks(pool, ods, id, first, Math.min(repo.CHUNKS_PER_READ, upTo - first + 1));
   if (!found) throw notFound(`No binary ${id} is held for practice ${ods}.`);
   return found;
 }
@@ -175,14 +191,20 @@ export async function* binaryBytes(pool: Pool, row: repo.BinaryRow, range: ByteR
     const base = c.n * repo.CHUNK_SIZE;
     return c.data.subarray(Math.max(0, range.start - base), Math.min(c.data.length, range.end - base + 1));
   };
-  // Read from another first chunk (the Range header was one parseRange ignores): not used.
-  const usable = read[0]?.n === first ? read : [];
-  for (const c of usable) {
+  // Taken out of the caller's hands, and each let go once sent: a long download holds no more than
+  // one read's chunks at a time. Chunks read from another start are not used.
+  const usable: (repo.Chunk | undefined)[] = read[0]?.n === first ? read.splice(0) : [];
+  read.length = 0;
+  const count = usable.length;
+  for (let i = 0; i < count; i++) {
+    const c = usable[i]!;
+    usable[i] = undefined;
     if (c.n !== next || next > last) break;
     yield send(c);
   }
-  // Read on only after a full run of chunks: a shorter one ended at a gap (the binary was replaced).
-  const more = usable.length === 0 || (usable.length === repo.CHUNKS_PER_READ && next === usable.at(-1)!.n + 1);
+  // Read on only after a full run of chunks, all sent: a shorter run ended where the range does, or
+  // at a gap (the binary was replaced).
+  const more = count === 0 || (count === repo.CHUNKS_PER_READ && next === first + count);
   if (next <= last && more) {
     for await (const c of repo.readChunks(pool, row.upload_id, next, last)) {
       if (c.n !== next) break;
