@@ -4,7 +4,7 @@ import { Router, type Request, type Response } from 'express';
 import { FEED_LIMITS, HEADERS } from '@dtm/shared';
 import type { AppDeps } from '../app.ts';
 import { listPracticeSummaries, practiceStatus, readFeed, type ReplicaFallback } from '../services/feed.ts';
-import { binaryBytes, binaryDigestPage, openBinary, parseRange, rangeAsked } from '../services/binaries.ts';
+import { binaryBytes, binaryDigestPage, firstBytesAsked, openBinary, rangeAsked, rangeIn } from '../services/binaries.ts';
 import { DtmError } from '../errors.ts';
 import { PROBLEM_TYPES, SCOPES } from '@dtm/shared';
 import { countRetrieval, grantRateLimit, principalOf, requirePractice } from '../http/security.ts';
@@ -95,9 +95,10 @@ export function feedRouter(deps: AppDeps): Router {
   });
 
   r.get('/practices/:ods/binaries/:id', reader, rate, retrieval, async (req, res) => {
+    const asked = rangeAsked(req.headers.range);
     // A GET reads the row and its first chunks in one statement; a HEAD, or a conditional GET that
     // may well be answered 304, reads the row alone.
-    const readAhead = req.method === 'GET' && req.headers['if-none-match'] === undefined ? rangeAsked(req.headers.range) : null;
+    const readAhead = req.method === 'GET' && req.headers['if-none-match'] === undefined ? firstBytesAsked(asked) : null;
     const { row, chunks } = await openBinary(deps.pool, param(req, 'ods'), param(req, 'id'), readAhead);
     auditFacts(res).binaries = 1;
     const sha256 = row.sha256.toString('base64');
@@ -111,7 +112,7 @@ export function feedRouter(deps: AppDeps): Router {
       res.status(304).end();
       return;
     }
-    const range = parseRange(req.headers.range, row.size);
+    const range = rangeIn(asked, row.size);
     if (range === 'unsatisfiable') {
       throw new DtmError(416, PROBLEM_TYPES.rangeNotSatisfiable, 'Range not satisfiable',
         `The requested range is outside the binary's ${row.size} bytes.`, { headers: { 'Content-Range': `bytes */${row.size}` } });

@@ -101,21 +101,33 @@ export interface ByteRange {
   end: number; // inclusive
 }
 
-/** Parses a single `bytes=` range against the size; null means send the whole content. */
-export function parseRange(header: string | undefined, size: number): ByteRange | null | 'unsatisfiable' {
+/**
+ * A single `bytes=` range as written, before the binary's size is known. Null: no header, or one to
+ * ignore and send the whole content for (a form not served, or an invalid range whose last byte is
+ * before its first: RFC 9110 14.1.1 lets the server ignore both).
+ */
+export type RangeAsked = { start: number; end: number | null } | { suffix: number };
+
+export function rangeAsked(header: string | undefined): RangeAsked | null {
   if (!header) return null;
   const m = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
-  if (!m || (m[1] === '' && m[2] === '')) return null; // not a form we serve: RFC 9110 lets us ignore it
-  if (m[1] === '') {
-    const suffix = Number(m[2]);
-    if (suffix === 0 || size === 0) return 'unsatisfiable';
-    return { start: Math.max(0, size - suffix), end: size - 1 };
-  }
+  if (!m || (m[1] === '' && m[2] === '')) return null;
+  if (m[1] === '') return { suffix: Number(m[2]) };
   const start = Number(m[1]);
-  if (m[2] !== '' && Number(m[2]) < start) return null; // last before first: an invalid range, ignored (RFC 9110 14.1.1)
-  const end = m[2] === '' ? size - 1 : Math.min(Number(m[2]), size - 1);
-  if (start >= size || end < start) return 'unsatisfiable';
-  return { start, end };
+  const end = m[2] === '' ? null : Number(m[2]);
+  return end !== null && end < start ? null : { start, end };
+}
+
+/** The range asked for, against the size; null means send the whole content. */
+export function rangeIn(asked: RangeAsked | null, size: number): ByteRange | null | 'unsatisfiable' {
+  if (!asked) return null;
+  if ('suffix' in asked) {
+    if (asked.suffix === 0 || size === 0) return 'unsatisfiable';
+    return { start: Math.max(0, size - asked.suffix), end: size - 1 };
+  }
+  const end = asked.end === null ? size - 1 : Math.min(asked.end, size - 1);
+  if (asked.start >= size || end < asked.start) return 'unsatisfiable';
+  return { start: asked.start, end };
 }
 
 /** A page of the practice's binaries with their size and SHA-256 now (listBinaryDigests). */
@@ -136,40 +148,28 @@ export async function findBinary(pool: Pool, ods: string, id: string): Promise<r
 
 const MAX_CHUNK_INDEX = 2 ** 31 - 1 - 64;
 
-/** The bytes a Range header asks for, as far as they are known before the binary's size is. */
-export interface RangeAsked {
-  start: number;
-  /** The last byte asked for; null: to the end. */
-  end: number | null;
-}
-
 /**
- * What a Range header asks for, read the way parseRange will read it: no header, or one it ignores
- * (last byte before first), is the whole content from byte 0; `bytes=N-` and `bytes=N-M` start at N.
- * Null when that cannot be known before the size is (a suffix range, or a form not served).
+ * Where a download's first bytes are, when they are known before the size is: the whole content
+ * from byte 0 when no range applies; none for a suffix range, whose start the size decides.
  */
-export function rangeAsked(header: string | undefined): RangeAsked | null {
-  if (!header) return { start: 0, end: null };
-  const m = /^bytes=(\d+)-(\d*)$/.exec(header.trim());
-  if (!m) return null;
-  const start = Number(m[1]);
-  const end = m[2] === '' ? null : Number(m[2]);
-  return end !== null && end < start ? { start: 0, end: null } : { start, end };
+export function firstBytesAsked(asked: RangeAsked | null): { start: number; end: number | null } | null {
+  if (asked === null) return { start: 0, end: null };
+  return 'suffix' in asked ? null : asked;
 }
 
 /**
  * A binary to send: its row, and the chunks holding the first bytes asked for, read with it in the
  * same statement (repo getBinaryWithChunks), for binaryBytes to start from: up to CHUNKS_PER_READ,
- * and no further than the last byte asked for, so a short range reads no more than it needs. `asked`
+ * and no further than the last byte asked for, so a short range reads no more than it needs. `from`
  * null: the row alone.
  */
-export async function openBinary(pool: Pool, ods: string, id: string, asked: RangeAsked | null): Promise<{ row: repo.BinaryRow; chunks: repo.Chunk[] }> {
-  const first = asked === null ? null : Math.floor(asked.start / repo.CHUNK_SIZE);
-  // Past any binary's chunks (and PostgreSQL's integer): parseRange will answer 416 from the row.
-  if (asked === null || first === null || !Number.isSafeInteger(asked.start) || first > MAX_CHUNK_INDEX) {
+export async function openBinary(pool: Pool, ods: string, id: string, from: { start: number; end: number | null } | null): Promise<{ row: repo.BinaryRow; chunks: repo.Chunk[] }> {
+  // Past any binary's chunks (and PostgreSQL's integer): the range check will answer 416 from the row.
+  if (from === null || !Number.isSafeInteger(from.start) || from.start / repo.CHUNK_SIZE > MAX_CHUNK_INDEX) {
     return { row: await findBinary(pool, ods, id), chunks: [] };
   }
-  const upTo = asked.end === null || !Number.isSafeInteger(asked.end) ? Infinity : Math.floor(asked.end / repo.CHUNK_SIZE);
+  const first = Math.floor(from.start / repo.CHUNK_SIZE);
+  const upTo = from.end === null || !Number.isSafeInteger(from.end) ? Infinity : Math.floor(from.end / repo.CHUNK_SIZE);
   const found = await repo.getBinaryWithChunks(pool, ods, id, first, Math.min(repo.CHUNKS_PER_READ, upTo - first + 1));
   if (!found) throw notFound(`No binary ${id} is held for practice ${ods}.`);
   return found;
