@@ -2,13 +2,14 @@
 // final watermark, prove the Target holds exactly what the Source holds (digests per resource type;
 // on a difference, the exact ids from the id/version lists), check every binary, then confirm
 // target-complete to the server with the digest. Any mismatch blocks the confirmation.
+import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { DigestAccumulator, compareDigests, type Digest } from '@dtm/shared';
 import type { DtmClient } from './client.ts';
 import type { Store, VerifiedBinary } from './store/store.ts';
 import type { Syncer } from './sync/syncer.ts';
 import { sleep } from './http/retry.ts';
-import { hashFile } from './sync/binaries.ts';
+import { hashInto } from './sync/binaries.ts';
 
 export interface Migration {
   id: string;
@@ -85,10 +86,12 @@ export async function checkBinaryFiles(store: Store, practice: string, binaryDir
   await Promise.all(Array.from({ length: Math.min(FILES_AT_ONCE, verified.length) }, async () => {
     while (next < verified.length) {
       const b = verified[next++]!;
-      const onDisk = await hashFile(path.join(binaryDir, practice, b.id));
-      const problem = onDisk.missing ? 'the file is missing'
-        : onDisk.size !== b.size ? `the file holds ${onDisk.size} bytes, not the ${b.size} verified`
-        : onDisk.sha256.digest('base64') !== b.sha256 ? 'the file no longer matches its verified SHA-256' : null;
+      // SHA-256 alone: what it was verified as (the attachment's SHA-1 was checked on download).
+      const sha256 = createHash('sha256');
+      const size = await hashInto(path.join(binaryDir, practice, b.id), [sha256]);
+      const problem = size === null ? 'the file is missing'
+        : size !== b.size ? `the file holds ${size} bytes, not the ${b.size} verified`
+        : sha256.digest('base64') !== b.sha256 ? 'the file no longer matches its verified SHA-256' : null;
       if (!problem) continue;
       damaged.add(b.id);
       await store.binaryDamaged(practice, b.id, problem, now);

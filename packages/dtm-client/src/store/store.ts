@@ -53,10 +53,7 @@ export interface VerifiedBinary {
 }
 
 /** A binary downloaded and checked, with the expectation it was fetched under. */
-export interface VerifiedDownload {
-  id: string;
-  size: number;
-  sha256: string;
+export interface VerifiedDownload extends VerifiedBinary {
   contentType: string | null;
   expectedSize: number | null;
   expectedSha1: string | null;

@@ -27,28 +27,33 @@ const FAILED_RETRY_MS = 3600_000;
 export const retryDelayMs = (attempts: number): number =>
   attempts >= MAX_ATTEMPTS ? FAILED_RETRY_MS : FIRST_RETRY_MS * 2 ** (attempts - 1);
 
-/** What is already on disk in a .part file (nothing when there is none): its hashes so far and size. */
-export async function hashFile(file: string): Promise<{ sha256: Hash; sha1: Hash; size: number; missing: boolean }> {
-  const sha256 = createHash('sha256');
-  const sha1 = createHash('sha1');
-  let size = 0;
+/** Feeds a file's bytes to `hashes`; its size, or null when there is no such file. */
+export async function hashInto(file: string, hashes: Hash[]): Promise<number | null> {
   let fh: FileHandle;
   try {
     fh = await open(file, 'r');
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { sha256, sha1, size, missing: true };
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw err;
   }
+  let size = 0;
   try {
     for await (const chunk of fh.createReadStream({ autoClose: false })) {
-      sha256.update(chunk as Buffer);
-      sha1.update(chunk as Buffer);
+      for (const h of hashes) h.update(chunk as Buffer);
       size += (chunk as Buffer).length;
     }
   } finally {
     await fh.close();
   }
-  return { sha256, sha1, size, missing: false };
+  return size;
+}
+
+/** What is already on disk in a .part file (nothing when there is none): its hashes so far and size. */
+export async function hashFile(file: string): Promise<{ sha256: Hash; sha1: Hash; size: number; missing: boolean }> {
+  const sha256 = createHash('sha256');
+  const sha1 = createHash('sha1');
+  const size = await hashInto(file, [sha256, sha1]);
+  return { sha256, sha1, size: size ?? 0, missing: size === null };
 }
 
 /**
