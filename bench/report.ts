@@ -139,7 +139,7 @@ export function markdownSection(results: FeedIngestResult[]): string {
   out.push(`| --- | ${results.map(() => '---:').join(' | ')} |`);
   // By label: a results file written before a figure existed (the documents phase) lacks its rows.
   const table = results.map((r) => new Map(rows(r)));
-  const labels = [...new Set(results.flatMap((r) => rows(r).map(([label]) => label)))];
+  const labels = [...new Set(table.flatMap((t) => [...t.keys()]))];
   for (const label of labels) out.push(`| ${label} | ${table.map((t) => t.get(label) ?? '–').join(' | ')} |`);
   out.push('');
   for (const r of results) {

@@ -64,11 +64,6 @@ export function checkItems(items: IngestItem[]): void {
   if (errors.length) throw badRequest(`${errors.length} problem(s) in the items; nothing was written.`, errors.slice(0, 100));
 }
 
-/**
- * Applies items in order over the current versions. The same resource may appear more than once in
- * a batch: each effective item gives a new version and the last one is written (the feed is a
- * compacted log, so readers see the latest version once).
- */
 const UTF8 = new TextDecoder('utf-8');
 
 /**
@@ -98,6 +93,11 @@ export function withExactResources(batch: IngestBatch, rawBody: Buffer): IngestB
 export const hashItems = (items: IngestItem[]): (Buffer | null)[] =>
   items.map((item) => (isUpsertItem(item) ? contentHash(item.resource) : null));
 
+/**
+ * Applies items in order over the current versions. The same resource may appear more than once in
+ * a batch: each effective item gives a new version and the last one is written (the feed is a
+ * compacted log, so readers see the latest version once).
+ */
 export function planBatch(
   items: IngestItem[],
   current: Map<string, CurrentVersion>,
