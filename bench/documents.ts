@@ -7,6 +7,7 @@
 import { createHash } from 'node:crypto';
 import { Pool } from 'undici';
 import { mulberry32 } from '../packages/dtm-server/src/seed/random.ts';
+import { putBinary } from '../packages/dtm-server/src/seed/publish.ts';
 
 export interface DocumentSet {
   ids: string[];
@@ -22,20 +23,11 @@ export async function publishDocuments(url: string, headers: Record<string, stri
   const rng = mulberry32(seed);
   const set: DocumentSet = { ids: [], digests: new Map(), bytesEach };
   for (let i = 0; i < count; i++) {
-    const body = Buffer.alloc(bytesEach);
-    for (let j = 0; j < bytesEach; j++) body[j] = Math.floor(rng() * 256);
+    const content = Buffer.alloc(bytesEach);
+    for (let j = 0; j < bytesEach; j++) content[j] = Math.floor(rng() * 256);
     const id = `doc-${i}`;
-    const digest = createHash('sha256').update(body).digest('base64');
-    const res = await fetch(`${url}/v1/ingest/practices/${ods}/binaries/${id}`, {
-      method: 'PUT',
-      headers: { ...headers, 'content-type': 'application/pdf', 'repr-digest': `sha-256=:${digest}:` },
-      body,
-      signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
-    });
-    if (res.status !== 200 && res.status !== 201) throw new Error(`document ${id}: HTTP ${res.status}: ${(await res.text()).slice(0, 500)}`);
-    await res.arrayBuffer().catch(() => undefined);
+    set.digests.set(id, await putBinary(url, ods, { id, contentType: 'application/pdf', content }, headers));
     set.ids.push(id);
-    set.digests.set(id, digest);
   }
   return set;
 }

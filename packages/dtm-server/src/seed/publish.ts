@@ -3,7 +3,7 @@
 // batches, each with an Idempotency-Key so a rerun is safe.
 import { createHash } from 'node:crypto';
 import { INGEST_LIMITS, type IngestResult } from '@dtm/shared';
-import type { SyntheticPractice } from './synthetic-practice.ts';
+import type { SyntheticBinary, SyntheticPractice } from './synthetic-practice.ts';
 
 export interface PublishSummary {
   resources: number;
@@ -18,6 +18,21 @@ async function check(res: Response, what: string): Promise<Response> {
   return res;
 }
 
+/** Stores one binary through the ingest API with its Repr-Digest, so the DTM checks the bytes; returns that SHA-256 (base64). */
+export async function putBinary(baseUrl: string, ods: string, b: SyntheticBinary, headers: Record<string, string> = {}): Promise<string> {
+  const sha256 = createHash('sha256').update(b.content).digest('base64');
+  const res = await check(
+    await fetch(`${baseUrl}/v1/ingest/practices/${ods}/binaries/${b.id}`, {
+      method: 'PUT',
+      headers: { 'content-type': b.contentType, 'repr-digest': `sha-256=:${sha256}:`, ...headers },
+      body: b.content,
+    }),
+    `binary ${b.id}`,
+  );
+  await res.arrayBuffer();
+  return sha256;
+}
+
 export async function publishPractice(
   baseUrl: string,
   practice: SyntheticPractice,
@@ -29,16 +44,7 @@ export async function publishPractice(
     await fetch(base, { method: 'PUT', headers: { 'content-type': 'application/json', ...opts.headers }, body: JSON.stringify({ name: practice.name }) }),
     'practice registration',
   );
-  for (const b of practice.binaries) {
-    await check(
-      await fetch(`${base}/binaries/${b.id}`, {
-        method: 'PUT',
-        headers: { 'content-type': b.contentType, 'repr-digest': `sha-256=:${createHash('sha256').update(b.content).digest('base64')}:`, ...opts.headers },
-        body: b.content,
-      }),
-      `binary ${b.id}`,
-    );
-  }
+  for (const b of practice.binaries) await putBinary(baseUrl, practice.ods, b, opts.headers);
   const summary: PublishSummary = { resources: practice.resources.length, created: 0, updated: 0, unchanged: 0, binaries: practice.binaries.length };
   for (let i = 0; i < practice.resources.length; i += batchSize) {
     // The extract reflects the source as of now; each record changed no later than that.
